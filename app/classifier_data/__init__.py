@@ -1,0 +1,1 @@
+"""Labelled questions: train.jsonl (few-shot, rules) and holdout.jsonl (accuracy benchmark)."""

@@ -1,0 +1,101 @@
+"""Command line: `k8s-copilot` / `python -m app` — serve, classify, snapshot, policy."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.errors import CopilotError
+
+cli = typer.Typer(
+    help="K8s AIOps Copilot: ask about your Kubernetes cluster, get an evidence-backed investigation.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    config: Annotated[Path | None, typer.Option(help="Config file (default $CONFIG_FILE).")] = None,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning, error.")] = "info",
+) -> None:
+    """Start the HTTP service."""
+    import uvicorn
+
+    from app.main import create_app
+    from app.settings import load_settings
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings(config)
+    except CopilotError as exc:
+        raise _fail(exc.message) from None
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, timeout_graceful_shutdown=10)
+
+
+@cli.command()
+def classify(
+    questions: Annotated[list[str] | None, typer.Argument(help="Questions to classify.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="One question per line ('-': stdin).")
+    ] = None,
+    rules_only: Annotated[bool, typer.Option("--rules", help="Use the rules even if an LLM is set.")] = False,
+) -> None:
+    """Classify questions into problem types (DSPy when an LLM is configured, rules otherwise)."""
+    from app.classify import Classifier, RuleClassifier
+    from app.settings import load_settings
+
+    items = list(questions or [])
+    if file is not None:
+        try:
+            text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _fail(f"cannot read {file}: {exc}") from None
+        items += [line.strip() for line in text.splitlines() if line.strip()]
+    if not items:
+        raise _fail("give questions as arguments or --file FILE")
+    try:
+        classifier = RuleClassifier() if rules_only else None
+        full = None if rules_only else Classifier.from_settings(load_settings())
+    except CopilotError as exc:
+        raise _fail(exc.message) from None
+
+    async def run() -> None:
+        for question in items:
+            if classifier is not None:
+                found = classifier.classify(question)
+            else:
+                assert full is not None
+                found = await full.classify(question)
+            if as_json:
+                typer.echo(json.dumps({"question": question, **found.as_dict()}, ensure_ascii=False))
+            else:
+                typer.echo(f"{found.problem_type}\t{found.confidence:.2f}\t{found.method}\t{question}")
+
+    asyncio.run(run())
+
+
+def _mount_subcommands() -> None:
+    from app.snapshot.cli import snapshot_app
+
+    cli.add_typer(snapshot_app, name="snapshot", help="Serve or capture cluster snapshots.")
+
+
+def main() -> None:
+    _mount_subcommands()
+    cli()

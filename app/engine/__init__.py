@@ -1,0 +1,1 @@
+"""Investigation engines: HolmesGPT (LLM) and runbooks (no LLM)."""

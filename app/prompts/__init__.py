@@ -1,0 +1,1 @@
+"""Prompt files: system.md and focused/<problem_type>.md."""

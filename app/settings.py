@@ -1,0 +1,155 @@
+"""Configuration: one `Settings` object, built once at startup and passed to whoever needs it.
+
+Sources, highest priority first: explicit arguments, environment variables, the YAML config file
+(`CONFIG_FILE`, default `config/config.yaml`), then the defaults below. Field names are the YAML keys;
+environment variables are the same names in upper case (`LLM_MODEL`, `PROMETHEUS_URL`, ...).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from app.errors import ConfigError
+
+DEFAULT_CONFIG_FILE = Path("config/config.yaml")
+DEEPSEEK_DEFAULT_MODEL = "deepseek/deepseek-chat"
+
+
+class McpServerConfig(BaseModel):
+    """How to reach one MCP server (the original deployment's `config:` block)."""
+
+    url: str | None = Field(None, description="Server URL (sse / streamable-http modes).")
+    mode: Literal["sse", "streamable-http", "stdio"] = Field("sse", description="Transport.")
+    headers: dict[str, str] = Field(default_factory=dict, description="HTTP headers, e.g. auth.")
+    command: str | None = Field(None, description="Executable to start (stdio mode).")
+    args: list[str] = Field(default_factory=list, description="Arguments for `command` (stdio mode).")
+    env: dict[str, str] = Field(default_factory=dict, description="Extra environment (stdio mode).")
+
+
+class McpServer(BaseModel):
+    config: McpServerConfig
+    enabled: bool = Field(True, description="Switch the server off without deleting its entry.")
+    description: str = Field("", description="What the server offers; shown to the model.")
+
+
+class Settings(BaseSettings):
+    """Every knob of the service. Each field documents itself; `config/config.yaml` lists them all."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, env_ignore_empty=True)
+
+    # LLM
+    llm_model: str | None = Field(
+        None, description="litellm model string, e.g. openai/gpt-4o-mini, deepseek/deepseek-chat."
+    )
+    llm_api_key: SecretStr | None = Field(None, description="API key for the LLM provider.")
+    llm_api_base: str | None = Field(None, description="Base URL of an OpenAI-compatible endpoint.")
+    deepseek_api_key: SecretStr | None = Field(
+        None, description="DeepSeek key; selects deepseek/deepseek-chat when no model is named."
+    )
+    llm_timeout_s: float = Field(120.0, gt=0, description="Timeout of one LLM request, in seconds.")
+    classifier_timeout_s: float = Field(
+        20.0, gt=0, description="Budget for the LLM classifier before the rules answer instead."
+    )
+    # Cluster
+    kubeconfig: Path | None = Field(None, description="kubeconfig file (default: kubectl's own rules).")
+    kube_context: str | None = Field(None, description="kubeconfig context to use.")
+    cluster_snapshot: Path | None = Field(
+        None, description="Serve this snapshot directory in-process and point every tool at it."
+    )
+    # Tools
+    prometheus_url: str | None = Field(None, description="Prometheus base URL; enables metrics tools.")
+    mcp_servers: dict[str, McpServer] = Field(
+        default_factory=dict, description="External MCP servers, by name (original config format)."
+    )
+    tool_timeout_s: float = Field(30.0, gt=0, description="Timeout of one tool command, in seconds.")
+    tool_output_max_chars: int = Field(
+        12000, gt=200, description="Tool output beyond this is truncated (with a marker) for the LLM."
+    )
+    # Investigation
+    max_steps: int = Field(20, ge=1, le=100, description="Default agent steps per investigation.")
+    runbooks_dir: Path = Field(Path("runbooks"), description="Folder of runbook Markdown files.")
+    runbooks_reload_interval_s: float = Field(
+        2.0, ge=0, description="How often the runbook folder is checked for changes (0 = every use)."
+    )
+    data_dir: Path = Field(Path("data"), description="Writable folder for caches and state.")
+
+    @property
+    def llm_configured(self) -> bool:
+        return self.effective_llm_model is not None
+
+    @property
+    def effective_llm_model(self) -> str | None:
+        if self.llm_model:
+            return self.llm_model
+        if self.deepseek_api_key is not None:
+            return DEEPSEEK_DEFAULT_MODEL
+        return None
+
+    @property
+    def effective_llm_api_key(self) -> str | None:
+        for key in (self.llm_api_key, self.deepseek_api_key):
+            if key is not None:
+                return key.get_secret_value()
+        return None
+
+
+
+class _FileSource(PydanticBaseSettingsSource):
+    """Values from the YAML config file: below the environment, above the defaults."""
+
+    def __init__(self, settings_cls: type[BaseSettings], values: Mapping[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self.values = dict(values)
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self.values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.values.items() if k in self.settings_cls.model_fields}
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of settings")
+    return {str(k).lower(): v for k, v in data.items()}
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build the Settings: overrides > environment > config file > defaults.
+
+    `config_file` defaults to `$CONFIG_FILE`, else `config/config.yaml` when that file exists.
+    """
+    named = config_file or (Path(os.environ["CONFIG_FILE"]) if os.environ.get("CONFIG_FILE") else None)
+    if named is not None and not named.is_file():
+        raise ConfigError(f"config file {named} does not exist")
+    path = named or DEFAULT_CONFIG_FILE
+    file_values = read_config_file(path) if path.is_file() else {}
+
+    class _LoadedSettings(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return (init_settings, env_settings, _FileSource(settings_cls, file_values))
+
+    try:
+        return _LoadedSettings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"invalid configuration: {problems}") from exc

@@ -1,0 +1,106 @@
+"""Stage 4, stream: render investigation events as plain text (`curl -N`), SSE, or one JSON document."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sse_starlette import ServerSentEvent
+
+from app.events import Event
+
+
+def render_text(event: Event) -> str:
+    """One event as readable lines for a terminal."""
+    d = event.data
+    match event.type:
+        case "classification":
+            confidence = f"confidence {d['confidence']:.2f}"
+            return f"▶ problem type: {d['problem_type']} ({confidence}, by {d['method']})\n"
+        case "runbooks":
+            return f"▶ runbooks: {', '.join(d['ids']) or '(none)'}\n"
+        case "tool_call":
+            args = d["args"]
+            shown = args.get("command") if isinstance(args.get("command"), str) else json.dumps(args)
+            return f"\n$ [{d['tool']}] {shown}\n"
+        case "tool_result":
+            flag = " (truncated)" if d["truncated"] else ""
+            body = _indent(d["summary"]) if d["summary"] else ""
+            return f"  → {d['status']}{flag}\n{body}"
+        case "message":
+            return f"\n{d['text'].strip()}\n"
+        case "answer":
+            return f"\n══ answer ══\n{d['text'].strip()}\n"
+        case "usage":
+            return (
+                f"\n▶ usage: {d['prompt_tokens']} prompt + {d['completion_tokens']} completion tokens, "
+                f"{d['llm_calls']} LLM call(s)\n"
+            )
+        case "approval_required":
+            return (
+                f"\n⚠ approval required [{d['id']}]: {d['command']}\n  why: {d['why']}\n"
+                f"  approve with: curl -X POST .../approvals/{d['id']} -d approve=true\n"
+            )
+        case "error":
+            return f"\n✗ error [{d['code']}]: {d['message']}\n"
+        case "done":
+            return f"\n■ done in {d['elapsed_ms']} ms, {d['steps']} step(s)\n"
+    return f"{event.type}: {json.dumps(d, ensure_ascii=False)}\n"
+
+
+def _indent(text: str) -> str:
+    return "".join(f"    {line}\n" for line in text.splitlines())
+
+
+async def text_stream(events: AsyncIterator[Event]) -> AsyncIterator[str]:
+    async for event in events:
+        yield render_text(event)
+
+
+async def sse_stream(events: AsyncIterator[Event]) -> AsyncIterator[ServerSentEvent]:
+    seq = 0
+    async for event in events:
+        seq += 1
+        yield ServerSentEvent(data=json.dumps(event.data, ensure_ascii=False), event=event.type, id=str(seq))
+
+
+async def collect(events: AsyncIterator[Event]) -> dict[str, Any]:
+    """`stream=false`: the same content as one JSON document."""
+    result: dict[str, Any] = {
+        "classification": None,
+        "runbooks": [],
+        "tool_calls": [],
+        "messages": [],
+        "answer": None,
+        "usage": None,
+        "approvals": [],
+        "errors": [],
+        "done": None,
+    }
+    calls: dict[str, dict[str, Any]] = {}
+    async for event in events:
+        d = event.data
+        match event.type:
+            case "classification" | "usage" | "done":
+                result[event.type] = d
+            case "runbooks":
+                result["runbooks"] = d["ids"]
+            case "tool_call":
+                calls[d["id"]] = dict(d)
+                result["tool_calls"].append(calls[d["id"]])
+            case "tool_result":
+                entry = calls.get(d["id"])
+                if entry is None:
+                    entry = {"id": d["id"], "tool": None, "args": {}}
+                    result["tool_calls"].append(entry)
+                entry.update(status=d["status"], summary=d["summary"], truncated=d["truncated"])
+            case "message":
+                result["messages"].append(d["text"])
+            case "answer":
+                result["answer"] = d["text"]
+            case "approval_required":
+                result["approvals"].append(d)
+            case "error":
+                result["errors"].append(d)
+    return result
