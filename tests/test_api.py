@@ -147,7 +147,7 @@ def test_mcp_status_reports_an_unreachable_server_without_failing(tmp_path: Path
 def _script_investigation(fake: FakeLLM) -> None:
     fake.classify = lambda q: "pod_crash"
     fake.script(
-        tool_call("kubectl", {"command": "kubectl get pods -A"}),
+        tool_call("kubectl", {"command": "kubectl get pods -n shop"}),
         text("**Root cause**: the container panics on start (missing DATABASE_URL)."),
     )
 
@@ -161,7 +161,7 @@ def test_llm_investigation_over_sse_runs_a_real_kubectl(llm_service: str, fake_l
     assert first(events, "classification")["problem_type"] == "pod_crash"
     call = first(events, "tool_call")
     assert call["tool"] == "kubectl"
-    assert call["args"]["command"] == "kubectl get pods -A"
+    assert call["args"]["command"] == "kubectl get pods -n shop"
     result = first(events, "tool_result")
     assert result["id"] == call["id"]
     assert result["status"] == "success"
@@ -186,7 +186,7 @@ def test_llm_investigation_as_plain_text(llm_service: str, fake_llm: FakeLLM) ->
     with httpx.stream("POST", f"{llm_service}/ask", data={"q": "Pod 一直在重启"}, timeout=120) as response:
         body = "".join(response.iter_text())
     assert "by dspy" in body
-    assert "$ [kubectl] kubectl get pods -A" in body
+    assert "$ [kubectl] kubectl get pods -n shop" in body
     assert "missing DATABASE_URL" in body
     assert "2 LLM call(s)" in body
     assert "■ done" in body

@@ -57,19 +57,20 @@ class _End:
 
 def engine_error(exc: BaseException) -> EngineError:
     """Map a failure inside HolmesGPT / litellm to a user-facing error code, without its raw text."""
-    import litellm.exceptions as llm_exc
+    # litellm's exceptions derive from the openai SDK's; its own APIError is not their common base.
+    import openai
 
     status = getattr(exc, "status_code", None)
     suffix = f" (HTTP {status})" if isinstance(status, int) else ""
-    if isinstance(exc, llm_exc.Timeout):
+    if isinstance(exc, openai.APITimeoutError):
         return EngineError("The LLM did not answer in time.", code="llm_timeout")
-    if isinstance(exc, llm_exc.AuthenticationError):
-        return EngineError("The LLM rejected the API key.", code="llm_auth_failed")
-    if isinstance(exc, llm_exc.RateLimitError):
+    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+        return EngineError(f"The LLM rejected the API key{suffix}.", code="llm_auth_failed")
+    if isinstance(exc, openai.RateLimitError):
         return EngineError("The LLM provider is rate limiting requests.", code="llm_rate_limited")
-    if isinstance(exc, llm_exc.BadRequestError):
+    if isinstance(exc, openai.BadRequestError | openai.NotFoundError):
         return EngineError(f"The LLM refused the request{suffix}.", code="llm_bad_request")
-    if isinstance(exc, llm_exc.APIConnectionError | llm_exc.APIError | llm_exc.ServiceUnavailableError):
+    if isinstance(exc, openai.APIError):
         return EngineError(f"The LLM is unavailable{suffix}.", code="llm_unavailable")
     return EngineError(f"The investigation engine failed ({type(exc).__name__}).", code="engine_failed")
 
@@ -209,9 +210,10 @@ class HolmesEngine:
             truncated = bool(params.pop("truncated", False))
             output = result.get("data")
             text = output if isinstance(output, str) else ("" if output is None else str(output))
-            if result.get("error") and result.get("status") != "success":
+            raw_status = result.get("status", "error")
+            status = str(getattr(raw_status, "value", raw_status))
+            if result.get("error") and status != "success":
                 text = f"{result['error']}\n{text}".strip() if result["error"] not in text else text
-            status = str(result.get("status", "error"))
             call_id = str(data.get("tool_call_id"))
             return [
                 events.tool_call(call_id, str(data.get("tool_name")), params),

@@ -10,6 +10,8 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+from pydantic import PrivateAttr
+
 from holmes.core.tools import (
     StructuredToolResult,
     StructuredToolResultStatus,
@@ -55,7 +57,7 @@ def to_structured(result: CommandResult, params: dict[str, Any]) -> StructuredTo
 
 
 class KubectlTool(Tool):
-    runner: KubectlRunner
+    _runner: KubectlRunner = PrivateAttr()
 
     def __init__(self, runner: KubectlRunner) -> None:
         super().__init__(
@@ -68,21 +70,21 @@ class KubectlTool(Tool):
             parameters={
                 "command": ToolParameter(description="The full kubectl command line.", type="string")
             },
-            runner=runner,
         )
+        self._runner = runner
 
     def _invoke(self, params: dict[str, Any], context: ToolInvokeContext) -> StructuredToolResult:
         command = str(params.get("command", "")).strip()
         if not command.startswith("kubectl"):
             command = f"kubectl {command}"
-        return to_structured(self.runner.run(command), params)
+        return to_structured(self._runner.run(command), params)
 
     def get_parameterized_one_liner(self, params: dict[str, Any]) -> str:
         return str(params.get("command", ""))
 
 
 class PodLogsTool(Tool):
-    runner: KubectlRunner
+    _runner: KubectlRunner = PrivateAttr()
 
     def __init__(self, runner: KubectlRunner) -> None:
         super().__init__(
@@ -99,11 +101,11 @@ class PodLogsTool(Tool):
                 "tail": ToolParameter(description="Last N lines (default 200).", type="integer",
                                       required=False),
             },
-            runner=runner,
         )
+        self._runner = runner
 
     def _invoke(self, params: dict[str, Any], context: ToolInvokeContext) -> StructuredToolResult:
-        return to_structured(self.runner.run(self.command(params)), params)
+        return to_structured(self._runner.run(self.command(params)), params)
 
     @staticmethod
     def command(params: dict[str, Any]) -> str:
