@@ -72,8 +72,12 @@ class Example:
     lang: str
 
 
-def load_examples(split: Literal["train", "holdout"]) -> list[Example]:
-    """The labelled questions shipped in app/classifier_data/<split>.jsonl."""
+def load_examples(split: Literal["train", "dev", "test"]) -> list[Example]:
+    """The labelled questions in app/classifier_data/<split>.jsonl.
+
+    train: few-shot demos and what the rules were written from; dev: for checking rule changes;
+    test: never looked at while writing rules — the accuracy benchmark's split.
+    """
     text = resources.files("app.classifier_data").joinpath(f"{split}.jsonl").read_text(encoding="utf-8")
     return [Example(**json.loads(line)) for line in text.splitlines() if line.strip()]
 

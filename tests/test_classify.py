@@ -19,14 +19,17 @@ def dspy_classifier(fake: FakeLLM, timeout_s: float = 5) -> Classifier:
 
 
 def test_example_sets_are_balanced_and_bilingual() -> None:
-    for split, per_type in (("train", 24), ("holdout", 16)):
+    for split, per_type in (("train", 24), ("dev", 16), ("test", 20)):
         examples = load_examples(split)  # type: ignore[arg-type]
         for ptype in PROBLEM_TYPES:
             for lang in ("en", "zh"):
                 n = sum(1 for e in examples if e.problem_type == ptype and e.lang == lang)
                 assert n == per_type // 2, (split, ptype, lang)
-    train = {e.question for e in load_examples("train")}
-    assert not train & {e.question for e in load_examples("holdout")}
+    seen: set[str] = set()
+    for split in ("train", "dev", "test"):
+        questions = {e.question.lower() for e in load_examples(split)}  # type: ignore[arg-type]
+        assert not seen & questions, split
+        seen |= questions
 
 
 async def test_dspy_answers_with_the_models_label(fake_llm: FakeLLM) -> None:

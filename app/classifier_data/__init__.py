@@ -1,1 +1,1 @@
-"""Labelled questions: train.jsonl (few-shot, rules) and holdout.jsonl (accuracy benchmark)."""
+"""Labelled questions: train (few-shot, rules), dev (rule checks), test (unseen; accuracy benchmark)."""
