@@ -69,8 +69,15 @@ class Investigator:
 
             answered = False
             llm_failed = False
+            collected = None
             if mode == "llm" and self.llm_engine is not None:
-                additions = selection.system_prompt_additions(request.namespace)
+                # The analyzers' findings go to the model as pre-collected evidence (and serve a fallback).
+                collected = await self.runbook_engine.collect(request.question, found.problem_type,
+                                                              request.namespace)
+                if collected is not None:
+                    yield events.message(f"Analyzers (pre-collected evidence for the model): {collected.summary()}")
+                evidence = collected.evidence() if collected is not None else None
+                additions = selection.system_prompt_additions(request.namespace, evidence)
                 engine_request = EngineRequest(request.question, additions, request.max_steps)
                 async for event in self.llm_engine.investigate(engine_request):
                     if event.type == "usage":
@@ -83,7 +90,7 @@ class Investigator:
                 if llm_failed:
                     yield events.message("The LLM is unavailable; investigating without it.")
                 async for event in self.runbook_engine.investigate(
-                    RunbookRequest(request.question, selection, request.namespace)
+                    RunbookRequest(request.question, selection, request.namespace, collected)
                 ):
                     steps += event.type == "tool_result"
                     yield event

@@ -31,10 +31,13 @@ class Selection:
     def runbook_ids(self) -> list[str]:
         return [r.id for r in self.runbooks]
 
-    def system_prompt_additions(self, namespace: str | None = None) -> str:
+    def system_prompt_additions(self, namespace: str | None = None, evidence: str | None = None) -> str:
+        """`evidence`: the analyzers' `<findings>` block (app.analyzers.report.findings_block), if any."""
         parts = [prompt_text("system"), prompt_text(f"focused/{self.problem_type}")]
         if namespace:
             parts.append(f"Scope: the user asked about namespace `{namespace}`; stay inside it.")
+        if evidence:
+            parts.append(evidence)
         for runbook in self.runbooks:
             parts.append(f"<runbook id=\"{runbook.id}\">\n{runbook.text}</runbook>")
         return "\n\n".join(p for p in parts if p)
