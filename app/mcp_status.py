@@ -52,7 +52,9 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
         return f"no answer within {PROBE_TIMEOUT_S:g}s"
     if isinstance(exc, httpx.HTTPStatusError):
-        return f"HTTP {exc.response.status_code}"
+        code = exc.response.status_code
+        hint = " (check the server's `headers`, e.g. Authorization)" if code in (401, 403) else ""
+        return f"HTTP {code} {exc.response.reason_phrase}{hint}".rstrip()
     if isinstance(exc, httpx.ConnectError | ConnectionError):
         return "connection refused or host unreachable"
     return f"{type(exc).__name__}: {str(exc)[:200]}"
@@ -80,7 +82,7 @@ async def _list_tools(server: McpServer) -> list[str]:
             )
         else:
             client = await stack.enter_async_context(
-                httpx.AsyncClient(headers=cfg.headers, timeout=PROBE_TIMEOUT_S)
+                httpx.AsyncClient(headers=cfg.headers, timeout=PROBE_TIMEOUT_S, follow_redirects=True)
             )
             read, write, _ = await stack.enter_async_context(
                 streamable_http_client(cfg.url, http_client=client)

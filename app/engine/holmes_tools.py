@@ -10,9 +10,8 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from pydantic import PrivateAttr
-
 from holmes.core.tools import (
+    ApprovalRequirement,
     StructuredToolResult,
     StructuredToolResultStatus,
     Tool,
@@ -21,6 +20,7 @@ from holmes.core.tools import (
     Toolset,
     ToolsetTag,
 )
+from pydantic import PrivateAttr
 
 from app.tools.kubectl import CommandResult, KubectlRunner
 
@@ -73,11 +73,23 @@ class KubectlTool(Tool):
         )
         self._runner = runner
 
-    def _invoke(self, params: dict[str, Any], context: ToolInvokeContext) -> StructuredToolResult:
+    @staticmethod
+    def command(params: dict[str, Any]) -> str:
         command = str(params.get("command", "")).strip()
-        if not command.startswith("kubectl"):
-            command = f"kubectl {command}"
-        return to_structured(self._runner.run(command), params)
+        return command if command.startswith("kubectl") else f"kubectl {command}"
+
+    def requires_approval(self, params: dict[str, Any], context: ToolInvokeContext) -> ApprovalRequirement | None:
+        # Called by HolmesGPT before _invoke: a cluster-changing command pauses for a human decision.
+        decision = self._runner.check(self.command(params))
+        if decision.verdict == "needs-approval":
+            return ApprovalRequirement(needs_approval=True, reason=decision.reason)
+        return None
+
+    def _invoke(self, params: dict[str, Any], context: ToolInvokeContext) -> StructuredToolResult:
+        # user_approved is only ever set by HolmesGPT after our /approvals endpoint recorded a human "yes";
+        # the runner still refuses anything the policy denies.
+        result = self._runner.run(self.command(params), approved=context.user_approved)
+        return to_structured(result, params)
 
     def get_parameterized_one_liner(self, params: dict[str, Any]) -> str:
         return str(params.get("command", ""))

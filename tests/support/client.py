@@ -27,3 +27,9 @@ def kinds(events: list[tuple[str, dict[str, Any]]]) -> list[str]:
 
 def first(events: list[tuple[str, dict[str, Any]]], name: str) -> dict[str, Any]:
     return next(data for kind, data in events if kind == name)
+
+
+def calls_of(events: list[tuple[str, dict[str, Any]]], tool: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(tool_call, tool_result) pairs for one tool, in order."""
+    results = {d["id"]: d for k, d in events if k == "tool_result"}
+    return [(d, results.get(d["id"], {})) for k, d in events if k == "tool_call" and d["tool"] == tool]

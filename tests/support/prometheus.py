@@ -1,0 +1,135 @@
+"""A real Prometheus server for tests: Debian's `/usr/bin/prometheus`, started here, scraping itself.
+
+Not its systemd service: each test session starts its own on 127.0.0.1 with a free port, a temporary TSDB
+and a generated config (self-scrape every second), and waits until `up` has a sample. CI installs the
+package (`.ci/run`); when the binary is missing the fixture fails with instructions, it never skips.
+
+Use the `prometheus` fixture by importing it into a test module:
+`from tests.support.prometheus import prometheus  # noqa: F401`. Every module shares one server.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+PROMETHEUS_BIN = "/usr/bin/prometheus"
+START_TIMEOUT_S = 90.0
+
+CONFIG = """\
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: prometheus
+    static_configs:
+      - targets: ["127.0.0.1:{port}"]
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class PrometheusServer:
+    def __init__(self, binary: str = PROMETHEUS_BIN) -> None:
+        self.binary = binary
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._dir = Path(tempfile.gettempdir())  # replaced by a private directory in start()
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def log(self) -> str:
+        path = self._dir / "prometheus.log"
+        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+
+    def start(self) -> PrometheusServer:
+        if not Path(self.binary).is_file():
+            raise RuntimeError(
+                f"{self.binary} not found: the Prometheus tests run a real Prometheus server. Install Debian's "
+                "package with `apt-get install -y prometheus` (.ci/run does this in CI)."
+            )
+        self._dir = Path(tempfile.mkdtemp(prefix="prometheus-test-"))
+        config = self._dir / "prometheus.yml"
+        config.write_text(CONFIG.format(port=self.port))
+        log = (self._dir / "prometheus.log").open("wb")
+        self._process = subprocess.Popen(
+            [self.binary, f"--config.file={config}", f"--storage.tsdb.path={self._dir / 'data'}",
+             f"--web.listen-address=127.0.0.1:{self.port}", "--storage.tsdb.retention.time=1h",
+             "--log.level=warn"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )
+        log.close()
+        try:
+            self._wait_for_first_sample()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_for_first_sample(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        assert self._process is not None
+        with httpx.Client(base_url=self.url, timeout=5, trust_env=False) as client:
+            while time.monotonic() < deadline:
+                if self._process.poll() is not None:
+                    raise RuntimeError(f"prometheus exited with {self._process.returncode}:\n{self.log}")
+                try:
+                    body = client.get("/api/v1/query", params={"query": 'up{job="prometheus"} == 1'}).json()
+                    if body.get("status") == "success" and body["data"]["result"]:
+                        return
+                except (httpx.HTTPError, ValueError):
+                    pass
+                time.sleep(0.2)
+        raise RuntimeError(f"prometheus had no `up` sample within {START_TIMEOUT_S:g}s:\n{self.log}")
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(timeout=10)
+        if self._dir.name.startswith("prometheus-test-"):
+            shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class _Shared:
+    """One server for the whole session, however many modules import the fixture."""
+
+    lock = threading.Lock()
+    server: PrometheusServer | None = None
+    users = 0
+
+
+@pytest.fixture(scope="session")
+def prometheus() -> Iterator[PrometheusServer]:
+    with _Shared.lock:
+        if _Shared.server is None:
+            try:
+                _Shared.server = PrometheusServer().start()
+            except RuntimeError as exc:
+                pytest.fail(str(exc), pytrace=False)
+        _Shared.users += 1
+        server = _Shared.server
+    try:
+        yield server
+    finally:
+        with _Shared.lock:
+            _Shared.users -= 1
+            if _Shared.users == 0 and _Shared.server is not None:
+                _Shared.server.stop()
+                _Shared.server = None
