@@ -1,0 +1,291 @@
+"""Observability: structured logs and Prometheus metrics.
+
+Logs: `configure_logging` (called at startup, never at import) sends every record — ours, uvicorn's, the
+libraries' — through one handler: one JSON object per line (`time`, `level`, `logger`, `message`, the
+record's `extra` fields, and `investigation_id` while an investigation runs) or readable text lines.
+
+Metrics: one `Metrics` per app, on its own `CollectorRegistry`, so several apps in one process (the tests)
+never share counters. `RequestMetrics` is a pure ASGI middleware (it never buffers a stream);
+`observe_investigation` watches an investigation's events on their way to the client.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from contextvars import ContextVar
+from typing import Any, Literal, TextIO
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
+from pythonjsonlogger.core import RESERVED_ATTRS
+from pythonjsonlogger.json import JsonFormatter
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.events import Event
+from app.redact import RedactingFilter
+
+log = logging.getLogger(__name__)
+
+investigation_id: ContextVar[str | None] = ContextVar("investigation_id", default=None)
+
+HANDLER_NAME = "k8s-copilot"
+# uvicorn gives these loggers handlers of their own; route them through ours instead.
+_SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+LogFormat = Literal["json", "text"]
+
+
+def new_investigation_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+# -- logs -------------------------------------------------------------------------------------------
+class _InvestigationFilter(logging.Filter):
+    """Stamps each record with the investigation it belongs to (from the context), if any."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        current = investigation_id.get()
+        if current is not None and not hasattr(record, "investigation_id"):
+            record.investigation_id = current
+        return True
+
+
+class _LineHandler(logging.Handler):
+    """Writes one line per record to `stream`, or to whatever `sys.stderr` is at the time of the write
+    (so a handler installed once keeps working when a test runner swaps stderr)."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record)
+            stream = self._stream or sys.stderr
+            stream.write(line + "\n")
+            stream.flush()
+        except (OSError, ValueError, TypeError):  # logging must never take the service down
+            self.handleError(record)
+
+
+class _TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        current = getattr(record, "investigation_id", None)
+        return f"{text} [investigation {current}]" if current else text
+
+
+class _JsonFormatter(JsonFormatter):
+    def process_log_record(self, log_record: dict[str, Any]) -> dict[str, Any]:
+        return {"time": log_record.pop("time", None), **log_record}  # time first, for people reading
+
+
+def _json_formatter() -> logging.Formatter:
+    return _JsonFormatter(
+        "{levelname}{name}{message}",
+        style="{",
+        rename_fields={"levelname": "level", "name": "logger"},
+        timestamp="time",
+        reserved_attrs=[*RESERVED_ATTRS, "color_message"],  # uvicorn's ANSI copy of the message
+        json_ensure_ascii=False,
+    )
+
+
+def configure_logging(log_format: LogFormat = "json", level: str | None = None,
+                      stream: TextIO | None = None) -> None:
+    """Install the one root handler (idempotent). `level` None keeps the root level as it is."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        # Ours from an earlier call, and plain stderr handlers such as logging.basicConfig's.
+        if handler.get_name() == HANDLER_NAME or type(handler) is logging.StreamHandler:
+            root.removeHandler(handler)
+    handler = _LineHandler(stream)
+    handler.set_name(HANDLER_NAME)
+    handler.setFormatter(_json_formatter() if log_format == "json" else _TextFormatter())
+    handler.addFilter(_InvestigationFilter())
+    handler.addFilter(RedactingFilter())  # no secret reaches the log, whoever logged it
+    root.addHandler(handler)
+    if level is not None:
+        root.setLevel(level.upper())
+    route_server_logs()
+
+
+def route_server_logs() -> None:
+    """Send uvicorn's loggers through the root handler, at the root's level.
+
+    uvicorn's `Config` installs handlers and levels of its own on them: call this again after any
+    `uvicorn.Config` is created in-process (the snapshot API server creates one).
+    """
+    for name in _SERVER_LOGGERS:
+        server_logger = logging.getLogger(name)
+        server_logger.handlers.clear()
+        server_logger.setLevel(logging.NOTSET)
+        server_logger.propagate = True
+
+
+# -- metrics ----------------------------------------------------------------------------------------
+_REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+_INVESTIGATION_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600)
+OUTCOMES = ("answered", "error", "cancelled")
+
+
+class Metrics:
+    """The service's Prometheus metrics, on a registry of their own."""
+
+    def __init__(self, version: str) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        ProcessCollector(registry=r)
+        PlatformCollector(registry=r)
+        GCCollector(registry=r)
+        Gauge("copilot_build_info", "The running version.", ["version"], registry=r).labels(version).set(1)
+        self.http_requests = Counter(
+            "copilot_http_requests", "HTTP requests by route template, method and status.",
+            ["route", "method", "status"], registry=r)
+        self.http_duration = Histogram(
+            "copilot_http_request_duration_seconds", "HTTP request duration (streams: until the last byte).",
+            ["route", "method"], buckets=_REQUEST_BUCKETS, registry=r)
+        self.investigations = Counter(
+            "copilot_investigations", "Finished investigations by problem type and outcome "
+            "(answered, error, cancelled: the client left or the service shut down).",
+            ["problem_type", "outcome"], registry=r)
+        self.investigation_duration = Histogram(
+            "copilot_investigation_duration_seconds", "Investigation duration by outcome.",
+            ["outcome"], buckets=_INVESTIGATION_BUCKETS, registry=r)
+        self.first_event = Histogram(
+            "copilot_investigation_first_event_seconds", "Time from the question to the first event.",
+            buckets=_INVESTIGATION_BUCKETS, registry=r)
+        self.in_progress = Gauge(
+            "copilot_investigations_in_progress", "Investigations streaming right now.", registry=r)
+        self.tool_calls = Counter(
+            "copilot_tool_calls", "Tool calls by tool and result status.", ["tool", "status"], registry=r)
+        self.llm_tokens = Counter(
+            "copilot_llm_tokens", "LLM tokens used by investigations.", ["kind"], registry=r)
+        self.llm_calls = Counter("copilot_llm_calls", "LLM calls made by investigations.", registry=r)
+        self.runbooks_loaded = Gauge("copilot_runbooks_loaded", "Runbooks currently loaded.", registry=r)
+        self.runbook_errors = Gauge(
+            "copilot_runbook_load_errors", "Runbook files that failed to load.", registry=r)
+        for kind in ("prompt", "completion"):
+            self.llm_tokens.labels(kind)
+        for outcome in OUTCOMES:
+            self.investigation_duration.labels(outcome)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+    def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
+        self.http_requests.labels(route, method, str(status)).inc()
+        self.http_duration.labels(route, method).observe(seconds)
+
+
+class RequestMetrics:
+    """ASGI middleware: counts and times every HTTP request by route template (not raw path)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_record(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_record)
+        finally:
+            # The router stores the matched route in the scope; unmatched paths share one label.
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            self.metrics.observe_request(route, scope.get("method", "GET"), status,
+                                         time.perf_counter() - started)
+
+
+async def observe_investigation(
+    events: AsyncIterator[Event], metrics: Metrics, inv_id: str, context: Mapping[str, Any]
+) -> AsyncIterator[Event]:
+    """Pass the events through, recording metrics and one log line at the start and at the end.
+
+    Sets `investigation_id` in the context, so every log line of this investigation carries it.
+    """
+    token = investigation_id.set(inv_id)
+    started = time.monotonic()
+    first = True
+    problem_type = "unknown"
+    answered = False
+    error_codes: list[str] = []
+    tools: dict[str, str] = {}
+    tool_calls = prompt_tokens = completion_tokens = 0
+    outcome = "cancelled"  # unless the stream runs to its end
+    metrics.in_progress.inc()
+    log.info("investigation started", extra=dict(context))
+    try:
+        async for event in events:
+            if first:
+                metrics.first_event.observe(time.monotonic() - started)
+                first = False
+            data = event.data
+            match event.type:
+                case "classification":
+                    problem_type = str(data["problem_type"])
+                case "tool_call":
+                    tools[str(data["id"])] = str(data["tool"])
+                case "tool_result":
+                    tool_calls += 1
+                    tool = tools.get(str(data["id"]), "unknown")
+                    metrics.tool_calls.labels(tool, str(data["status"])).inc()
+                case "usage":
+                    prompt_tokens += int(data["prompt_tokens"])
+                    completion_tokens += int(data["completion_tokens"])
+                    metrics.llm_tokens.labels("prompt").inc(int(data["prompt_tokens"]))
+                    metrics.llm_tokens.labels("completion").inc(int(data["completion_tokens"]))
+                    metrics.llm_calls.inc(int(data["llm_calls"]))
+                case "answer":
+                    answered = True
+                case "error":
+                    error_codes.append(str(data["code"]))
+            yield event
+        if answered:
+            outcome = "answered"
+        elif "shutting_down" not in error_codes:
+            outcome = "error"
+    finally:
+        elapsed = time.monotonic() - started
+        metrics.in_progress.dec()
+        metrics.investigations.labels(problem_type, outcome).inc()
+        metrics.investigation_duration.labels(outcome).observe(elapsed)
+        log.info(
+            "investigation finished",
+            extra={
+                "problem_type": problem_type,
+                "outcome": outcome,
+                "duration_ms": int(elapsed * 1000),
+                "tool_calls": tool_calls,
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "error_codes": error_codes,
+            },
+        )
+        with contextlib.suppress(ValueError):  # closed from another context (by the GC): nothing to restore
+            investigation_id.reset(token)
