@@ -12,17 +12,19 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, Field, ValidationError, field_validator
-from sse_starlette import EventSourceResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import get_version
 from app.errors import CopilotError, InvalidParameter, InvalidRequest, NotFound
 from app.investigate import AskRequest
+from app.lifecycle import Lifecycle, allow_farewell
+from app.observability import Metrics, new_investigation_id, observe_investigation
 from app.runbooks import RUNBOOK_ID
 from app.services import Services
-from app.stream import collect, sse_stream, text_stream
+from app.stream import respond
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -64,7 +66,8 @@ def _validation_message(exc: ValidationError | RequestValidationError) -> str:
     return "; ".join(parts)
 
 
-async def _read_params(request: Request, extra: dict[str, Any] | None = None) -> AskParams:
+async def raw_params(request: Request) -> dict[str, Any]:
+    """Parameters from the query string, merged with a form (as `curl -d` sends) or JSON body."""
     raw: dict[str, Any] = dict(request.query_params)
     if request.method == "POST":
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -85,6 +88,15 @@ async def _read_params(request: Request, extra: dict[str, Any] | None = None) ->
                 f"unsupported content type '{content_type}': send a form (curl -d) or JSON",
                 code="unsupported_media_type",
             )
+    return raw
+
+
+def validation_message(exc: ValidationError | RequestValidationError) -> str:
+    return _validation_message(exc)
+
+
+async def _read_params(request: Request, extra: dict[str, Any] | None = None) -> AskParams:
+    raw = await raw_params(request)
     raw.update(extra or {})
     if "q" not in raw and "question" in raw:
         raw["q"] = raw["question"]
@@ -103,17 +115,19 @@ async def _investigate(request: Request, params: AskParams) -> Response:
         namespace=params.namespace,
         mode=params.mode,
     )
-    events = services.investigator.run(ask)
-    if not params.stream:
-        document = await collect(events)
-        return JSONResponse({"question": params.q, **document})
-    if params.format == "sse":
-        return EventSourceResponse(sse_stream(events), ping=15, send_timeout=30)
-    return StreamingResponse(
-        text_stream(events),
-        media_type="text/plain; charset=utf-8",
-        headers={"X-Accel-Buffering": "no", "Cache-Control": "no-cache"},
+    # Metrics and logs see what the client sees; the lifecycle guard ends the stream with `error`
+    # shutting_down + `done` when the service stops.
+    inv_id = new_investigation_id()
+    lifecycle: Lifecycle = request.app.state.lifecycle
+    events = observe_investigation(
+        lifecycle.guard(services.investigator.run(ask)), request.app.state.metrics, inv_id,
+        {"mode": params.mode, "max_steps": ask.max_steps, "namespace": params.namespace,
+         "question": params.q[:500]},
     )
+    response = await respond(events, params.stream, params.format, {"question": params.q})
+    response.headers["X-Investigation-Id"] = inv_id
+    allow_farewell(response, services.settings.shutdown_grace_s)
+    return response
 
 
 _ASK_BODY = {
@@ -171,11 +185,16 @@ async def health(request: Request) -> dict[str, Any]:
 
 @router.get("/tools", summary="Toolsets and their tools: enabled, failed and why")
 async def tools(request: Request) -> dict[str, Any]:
+    from starlette.concurrency import run_in_threadpool
+
+    from app.tools.prometheus import PrometheusClient, PrometheusError
+
     services = _services(request)
     settings = services.settings
     toolsets: list[dict[str, Any]] = [
         {
             "name": "kubernetes",
+            "type": "builtin",
             "status": "enabled",
             "error": None,
             "tools": ["kubectl", "pod_logs"],
@@ -183,15 +202,36 @@ async def tools(request: Request) -> dict[str, Any]:
         }
     ]
     if services.llm_engine is None:
-        toolsets.append({"name": "llm-engine", "status": "disabled", "tools": [],
+        toolsets.append({"name": "llm-engine", "type": "builtin", "status": "disabled", "tools": [],
                          "error": "no LLM configured: investigations use runbooks only"})
+        if settings.prometheus_url:
+            # The runbook engine's PromQL steps: report whether Prometheus answers right now.
+            def check_prometheus() -> str | None:
+                try:
+                    with PrometheusClient(settings.prometheus_url or "", timeout_s=min(settings.tool_timeout_s, 5.0),
+                                          headers=settings.prometheus_headers) as client:
+                        client.check()
+                except PrometheusError as exc:
+                    return exc.message
+                return None
+
+            error = await run_in_threadpool(check_prometheus)
+            toolsets.append({"name": "prometheus/metrics", "type": "builtin",
+                             "status": "failed" if error else "enabled", "error": error,
+                             "tools": [] if error else ["promql_instant", "promql_range"],
+                             "description": "PromQL diagnostic steps of the runbooks."})
+        toolsets += [{"name": name, "type": "mcp", "status": "disabled", "tools": [],
+                      "error": "MCP tools are used by the LLM engine and no LLM is configured "
+                               "(see /api/v1/mcp/status for the server itself)"}
+                     for name in settings.mcp_servers]
     else:
         for ts in services.llm_engine.toolsets():
-            if ts.name == "kubernetes":
+            if ts.name == "kubernetes" and ts.status == "enabled":  # listed above
                 continue
-            toolsets.append({"name": ts.name, "status": ts.status, "error": ts.error, "tools": ts.tools})
+            toolsets.append({"name": ts.name, "type": "mcp" if ts.name in settings.mcp_servers else "builtin",
+                             "status": ts.status, "error": ts.error, "tools": ts.tools})
     if not settings.prometheus_url:
-        toolsets.append({"name": "prometheus/metrics", "status": "disabled", "tools": [],
+        toolsets.append({"name": "prometheus/metrics", "type": "builtin", "status": "disabled", "tools": [],
                          "error": "PROMETHEUS_URL is not set"})
     return {"toolsets": toolsets}
 
@@ -219,10 +259,30 @@ async def get_runbook(request: Request, runbook_id: str) -> dict[str, Any]:
     return runbook.model_dump()
 
 
+@router.get("/metrics", summary="Prometheus metrics (text exposition format)", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    registry: Metrics = request.app.state.metrics
+    current = _services(request).runbooks.current()
+    registry.runbooks_loaded.set(len(current.runbooks))
+    registry.runbook_errors.set(len(current.errors))
+    return Response(registry.render(), media_type=CONTENT_TYPE_LATEST)
+
+
 @router.get("/api/v1/mcp/status", summary="State of each configured MCP server")
 async def mcp_status(request: Request) -> dict[str, Any]:
-    statuses = await _services(request).mcp.statuses()
-    return {"servers": [s.as_dict() for s in statuses]}
+    """A live probe of each server (connect, initialize, list tools), and what the LLM engine loaded."""
+    services = _services(request)
+    statuses = await services.mcp.statuses()
+    engine = {ts.name: ts for ts in services.llm_engine.toolsets()} if services.llm_engine else {}
+    servers = []
+    for status in statuses:
+        loaded = engine.get(status.name)
+        servers.append({
+            **status.as_dict(),
+            "llm_toolset": None if loaded is None else
+            {"status": loaded.status, "error": loaded.error, "tools": loaded.tools},
+        })
+    return {"servers": servers}
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:

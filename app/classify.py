@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
     from app.settings import Settings
 
+from app.redact import redact
+
 log = logging.getLogger(__name__)
 
 PROBLEM_TYPES: tuple[str, ...] = (
@@ -217,7 +219,7 @@ class Classifier:
         try:
             # Building the program imports DSPy (seconds, once): not part of the per-question budget.
             await asyncio.to_thread(self.llm.warm_up)
-            return await asyncio.wait_for(self.llm.classify(question), self.llm.timeout_s)
+            return await asyncio.wait_for(self.llm.classify(redact(question)), self.llm.timeout_s)
         except (TimeoutError, ClassifierFailed) as exc:
             # The rules still answer: a classification never fails the investigation.
             reason = str(exc) or type(exc).__name__

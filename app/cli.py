@@ -1,10 +1,11 @@
-"""Command line: `k8s-copilot` / `python -m app` — serve, classify, snapshot, policy."""
+"""Command line: `k8s-copilot` / `python -m app` — serve, classify, analyze, snapshot, policy."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import shlex
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -90,10 +91,54 @@ def classify(
     asyncio.run(run())
 
 
+@cli.command()
+def analyze(
+    namespace: Annotated[str | None, typer.Option("--namespace", "-n", help="Only this namespace.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as a JSON array.")] = False,
+    snapshot: Annotated[
+        Path | None, typer.Option("--snapshot", help="Serve this snapshot directory in-process for the run.")
+    ] = None,
+    config: Annotated[Path | None, typer.Option(help="Config file (default $CONFIG_FILE).")] = None,
+) -> None:
+    """Find what is broken, without an LLM: every analyzer's findings, grouped by severity."""
+    from app.analyzers.console import analyze_cluster, print_table, to_json
+    from app.settings import load_settings
+
+    try:
+        analysis = analyze_cluster(load_settings(config), namespace, snapshot)
+    except CopilotError as exc:  # config errors, and ClusterUnreachable
+        raise _fail(exc.message, 1) from None
+    if as_json:
+        typer.echo(to_json(analysis))
+    else:
+        print_table(analysis)
+
+
+policy_app = typer.Typer(help="Test commands against the command policy.", no_args_is_help=True)
+
+
+@policy_app.command("check")
+def policy_check(
+    command: Annotated[list[str], typer.Argument(help="The command line (quote it, or put it after --).")],
+    context: Annotated[str | None, typer.Option(help="The configured kube context, if any.")] = None,
+    unsafe_allow_all: Annotated[
+        bool, typer.Option("--unsafe-allow-all", help="As with BASH_TOOL_UNSAFE_ALLOW_ALL=true.")
+    ] = False,
+) -> None:
+    """Print `allowed`, `needs-approval` or `denied` with the reason. Exit code 0, 3 or 4 respectively."""
+    from app.policy import check_command
+
+    line = command[0] if len(command) == 1 else shlex.join(command)
+    decision = check_command(line, context, unsafe_allow_all)
+    typer.echo(f"{decision.verdict}: {decision.reason}")
+    raise typer.Exit({"allowed": 0, "needs-approval": 3, "denied": 4}[decision.verdict])
+
+
 def _mount_subcommands() -> None:
     from app.snapshot.cli import snapshot_app
 
     cli.add_typer(snapshot_app, name="snapshot", help="Serve or capture cluster snapshots.")
+    cli.add_typer(policy_app, name="policy")
 
 
 def main() -> None:

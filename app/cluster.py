@@ -81,6 +81,7 @@ class Cluster:
             home=settings.data_dir / "kube-home",
             timeout_s=settings.tool_timeout_s,
             max_chars=settings.tool_output_max_chars,
+            unsafe_allow_all=settings.bash_tool_unsafe_allow_all,
         )
 
     def status(self, runner: KubectlRunner) -> ClusterStatus:

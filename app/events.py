@@ -62,6 +62,10 @@ def usage(prompt_tokens: int, completion_tokens: int, llm_calls: int) -> Event:
     )
 
 
+def approval_required(approval_id: str, tool: str, command: str, why: str) -> Event:
+    return Event("approval_required", {"id": approval_id, "tool": tool, "command": command, "why": why})
+
+
 def error(code: str, message_text: str) -> Event:
     return Event("error", {"code": code, "message": message_text})
 

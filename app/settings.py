@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from app.errors import ConfigError
@@ -65,6 +65,13 @@ class Settings(BaseSettings):
     )
     # Tools
     prometheus_url: str | None = Field(None, description="Prometheus base URL; enables metrics tools.")
+    prometheus_headers: dict[str, str] = Field(
+        default_factory=dict,
+        description="HTTP headers sent with every Prometheus request, e.g. {Authorization: Bearer <token>}.",
+    )
+    prometheus_max_series: int = Field(
+        20, ge=1, le=1000, description="Series shown per PromQL result in runbook steps; the rest are counted."
+    )
     mcp_servers: dict[str, McpServer] = Field(
         default_factory=dict, description="External MCP servers, by name (original config format)."
     )
@@ -72,6 +79,10 @@ class Settings(BaseSettings):
     tool_output_max_chars: int = Field(
         12000, gt=200, description="Tool output beyond this is truncated (with a marker) for the LLM."
     )
+    bash_tool_unsafe_allow_all: bool = Field(
+        False, description="Run cluster-changing commands without approval (never lifts Secret/identity rules)."
+    )
+    approval_ttl_s: float = Field(900.0, gt=0, description="How long a pending approval stays valid, in seconds.")
     # Investigation
     max_steps: int = Field(20, ge=1, le=100, description="Default agent steps per investigation.")
     runbooks_dir: Path = Field(Path("runbooks"), description="Folder of runbook Markdown files.")
@@ -79,6 +90,21 @@ class Settings(BaseSettings):
         2.0, ge=0, description="How often the runbook folder is checked for changes (0 = every use)."
     )
     data_dir: Path = Field(Path("data"), description="Writable folder for caches and state.")
+    # Operations
+    log_format: Literal["json", "text"] = Field(
+        "json", description="json: one JSON object per line (for log pipelines); text: readable lines."
+    )
+    log_level: Literal["debug", "info", "warning", "error"] | None = Field(
+        None, description="Root log level; unset keeps what `serve --log-level` chose."
+    )
+    shutdown_grace_s: float = Field(
+        5.0, ge=0, description="On shutdown, time running SSE streams get to send their final events."
+    )
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
 
     @property
     def llm_configured(self) -> bool:

@@ -6,9 +6,11 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sse_starlette import ServerSentEvent
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from app.events import Event
+from app.redact import redact_data
 
 
 def render_text(event: Event) -> str:
@@ -104,3 +106,23 @@ async def collect(events: AsyncIterator[Event]) -> dict[str, Any]:
             case "error":
                 result["errors"].append(d)
     return result
+
+
+async def redacted(events: AsyncIterator[Event]) -> AsyncIterator[Event]:
+    """The last line of defence: nothing secret-looking leaves in an event, whatever produced it."""
+    async for event in events:
+        yield Event(event.type, redact_data(event.data))
+
+
+async def respond(events: AsyncIterator[Event], stream: bool, fmt: str, extra: dict[str, Any]) -> Response:
+    """The HTTP response for an event stream: plain text, SSE, or (stream=false) one JSON document."""
+    events = redacted(events)
+    if not stream:
+        return JSONResponse({**extra, **(await collect(events))})
+    if fmt == "sse":
+        return EventSourceResponse(sse_stream(events), ping=15, send_timeout=30)
+    return StreamingResponse(
+        text_stream(events),
+        media_type="text/plain; charset=utf-8",
+        headers={"X-Accel-Buffering": "no", "Cache-Control": "no-cache"},
+    )

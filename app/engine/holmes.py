@@ -9,15 +9,19 @@ iterator (client gone) sets the engine's cancel event, which stops it before the
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app import events
+from app.approvals import ApprovalStore, PendingCall, Resumption
+from app.engine import guard
+from app.engine.model_output import clean_answer, strip_thinking, text_tool_call
 from app.errors import EngineError
 from app.events import Event, summarize_output
 from app.tools.kubectl import KubectlRunner
@@ -76,9 +80,10 @@ def engine_error(exc: BaseException) -> EngineError:
 
 
 class HolmesEngine:
-    def __init__(self, settings: Settings, runner: KubectlRunner) -> None:
+    def __init__(self, settings: Settings, runner: KubectlRunner, approvals: ApprovalStore) -> None:
         self.settings = settings
         self.runner = runner
+        self.approvals = approvals
         self._pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="holmes")
         self._ready: Future[ToolCallingLLM] | None = None
         self._lock = threading.Lock()
@@ -102,27 +107,24 @@ class HolmesEngine:
         # litellm would otherwise try to download its model cost map on first use.
         os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
         import holmes.core.llm as holmes_llm
+        import holmes.plugins.toolsets.mcp.toolset_mcp as holmes_mcp
+        import holmes.utils.approval_tokens as approval_tokens
         from holmes.config import Config
         from holmes.core.tools import PrerequisiteCacheMode, ToolsetTag
 
+        from app.engine.holmes_config import bound_prometheus_output, mcp_plan, prometheus_toolset
         from app.engine.holmes_tools import KubernetesToolset
 
         # Read by HolmesGPT at import from the environment; set from our Settings instead.
         holmes_llm.LLM_REQUEST_TIMEOUT = self.settings.llm_timeout_s
+        # Approval tokens are signed with a key HolmesGPT reads at import: use our persistent one.
+        approval_tokens.SIGNING_KEY = self.approvals.signing_key()
         toolsets: dict[str, dict[str, Any]] = {name: {"enabled": False} for name in _BUILTINS_OFF}
         if self.settings.prometheus_url:
-            toolsets["prometheus/metrics"] = {
-                "enabled": True,
-                "config": {"prometheus_url": self.settings.prometheus_url},
-            }
-        mcp = {
-            name: {
-                "description": server.description or f"MCP server {name}",
-                "config": server.config.model_dump(exclude_none=True),
-            }
-            for name, server in self.settings.mcp_servers.items()
-            if server.enabled
-        }
+            toolsets["prometheus/metrics"] = prometheus_toolset(self.settings)
+        # An MCP tool call may take as long as any other tool (HolmesGPT's default: 120 s, from the env).
+        holmes_mcp.MCP_TOOL_CALL_TIMEOUT_SEC = self.settings.tool_timeout_s
+        mcp = mcp_plan(self.settings.mcp_servers, [mode.value for mode in holmes_mcp.MCPMode]).servers
         config = Config(
             model=self.settings.effective_llm_model,
             api_key=self.settings.effective_llm_api_key,
@@ -132,28 +134,65 @@ class HolmesEngine:
             mcp_servers=mcp or None,
             additional_toolsets=[KubernetesToolset(self.runner)],
         )
-        return config.create_toolcalling_llm(
+        ai = config.create_toolcalling_llm(
             toolset_tag_filter=[ToolsetTag.CORE, ToolsetTag.CLI],
             enable_all_toolsets_possible=False,
             prerequisite_cache=PrerequisiteCacheMode.DISABLED,
         )
+        bound_prometheus_output(
+            ai.tool_executor.toolsets, ai.llm.get_context_window_size(), self.settings.tool_output_max_chars
+        )
+        guard.install(ai.llm)  # redaction and untrusted-data framing on every call to the model
+        return ai
 
     def toolsets(self) -> list[ToolsetStatus]:
-        """The engine's toolsets as the model sees them (only the enabled or failed ones)."""
+        """The engine's toolsets as the model sees them (enabled or failed), plus MCP servers left out."""
         if self._ready is None or not self._ready.done():
             return [ToolsetStatus("holmesgpt", "loading", None, [])]
         if (exc := self._ready.exception()) is not None:
             return [ToolsetStatus("holmesgpt", "failed", engine_error(exc).message, [])]
-        out = []
-        for ts in self._ready.result().tool_executor.toolsets:
-            status = ts.status.value if ts.status else "disabled"
-            if status == "disabled" and not ts.enabled:
-                continue
-            out.append(ToolsetStatus(ts.name, status, ts.error, [t.name for t in ts.tools]))
-        return out
+        from holmes.plugins.toolsets.mcp.toolset_mcp import MCPMode
+
+        from app.engine.holmes_config import mcp_plan, toolset_states
+
+        plan = mcp_plan(self.settings.mcp_servers, [mode.value for mode in MCPMode])
+        states = toolset_states(self._ready.result().tool_executor.toolsets, plan)
+        return [ToolsetStatus(s.name, s.status, s.error, s.tools) for s in states]
 
     # -- investigation ---------------------------------------------------------------------------
-    async def investigate(self, request: EngineRequest) -> AsyncIterator[Event]:
+    def investigate(self, request: EngineRequest) -> AsyncIterator[Event]:
+        def start(ai: ToolCallingLLM, cancel: threading.Event) -> Iterator[Any]:
+            from holmes.core.prompt import build_initial_ask_messages
+
+            messages = build_initial_ask_messages(
+                request.question, None, ai.tool_executor, skills=None,
+                system_prompt_additions=f"{request.system_prompt_additions}\n\n{guard.INJECTION_NOTICE}",
+            )
+            stream: Iterator[Any] = ai.call_stream(msgs=messages, cancel_event=cancel, enable_tool_approval=True)
+            return stream
+
+        return self._run(start, request.question, request.max_steps)
+
+    def resume(self, resumption: Resumption) -> AsyncIterator[Event]:
+        """Continue a paused investigation with the human's decision on one command."""
+
+        def start(ai: ToolCallingLLM, cancel: threading.Event) -> Iterator[Any]:
+            from holmes.core.models import ToolApprovalDecision
+
+            decision = ToolApprovalDecision(
+                tool_call_id=resumption.approval.tool_call_id,
+                approved=resumption.approve,
+                feedback=resumption.feedback or (None if resumption.approve else "The operator declined."),
+            )
+            stream: Iterator[Any] = ai.call_stream(
+                msgs=resumption.messages, tool_decisions=[decision], cancel_event=cancel, enable_tool_approval=True
+            )
+            return stream
+
+        return self._run(start, resumption.question, resumption.max_steps)
+
+    async def _run(self, start: Callable[[ToolCallingLLM, threading.Event], Iterator[Any]], question: str,
+                   max_steps: int) -> AsyncIterator[Event]:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Any] = asyncio.Queue()
         cancel = threading.Event()
@@ -162,20 +201,12 @@ class HolmesEngine:
             loop.call_soon_threadsafe(queue.put_nowait, item)
 
         def work() -> None:
-            from holmes.core.prompt import build_initial_ask_messages
             from holmes.core.tool_calling_llm import LLMInterruptedError, ToolCallingLLM
 
             try:
                 base = self.warm_up().result()
-                ai = ToolCallingLLM(base.tool_executor, request.max_steps, base.llm, tool_results_dir=None)
-                messages = build_initial_ask_messages(
-                    request.question,
-                    None,
-                    ai.tool_executor,
-                    skills=None,
-                    system_prompt_additions=request.system_prompt_additions,
-                )
-                for message in ai.call_stream(msgs=messages, cancel_event=cancel):
+                ai = ToolCallingLLM(base.tool_executor, max_steps, base.llm, tool_results_dir=None)
+                for message in start(ai, cancel):
                     if cancel.is_set():
                         break
                     put(message)
@@ -188,6 +219,7 @@ class HolmesEngine:
                 put(_End())
 
         self._pool.submit(work)
+        reasons: dict[str, str] = {}
         try:
             while True:
                 item = await queue.get()
@@ -196,14 +228,37 @@ class HolmesEngine:
                 if isinstance(item, EngineError):
                     yield events.error(item.code, item.message)
                     continue
-                for event in self._translate(item.event.value, item.data):
+                name, data = item.event.value, item.data
+                if name == "tool_calling_result":
+                    result = data.get("result") or {}
+                    reasons[str(data.get("tool_call_id"))] = str(result.get("error") or "")
+                if name == "approval_required":
+                    for event in await asyncio.to_thread(self._pause, question, max_steps, data, reasons):
+                        yield event
+                    continue
+                for event in self._translate(name, data):
                     yield event
         finally:
             cancel.set()
 
+    def _pause(self, question: str, max_steps: int, data: dict[str, Any], reasons: dict[str, str]) -> list[Event]:
+        """Persist the paused conversation; one `approval_required` event per command waiting for a human."""
+        calls = []
+        for pending in data.get("pending_approvals") or []:
+            params = pending.get("params") or {}
+            command = params.get("command") or pending.get("description") or json.dumps(params)
+            call_id = str(pending.get("tool_call_id"))
+            why = reasons.get(call_id) or "this tool call needs approval"
+            calls.append(PendingCall(call_id, str(pending.get("tool_name")), str(command), why))
+        if not calls:
+            return [events.error("engine_failed", "The engine paused without saying what needs approval.")]
+        approvals = self.approvals.add(question, max_steps, list(data.get("messages") or []), calls)
+        return [events.approval_required(a.id, a.tool, a.command, a.why) for a in approvals]
+
     def _translate(self, name: str, data: dict[str, Any]) -> list[Event]:
-        if name == "ai_message" and (data.get("content") or "").strip():
-            return [events.message(data["content"])]
+        if name == "ai_message":
+            text = strip_thinking(str(data.get("content") or ""))
+            return [events.message(text)] if text else []
         if name == "tool_calling_result":
             result = data.get("result") or {}
             params = dict(result.get("params") or {})
@@ -221,8 +276,20 @@ class HolmesEngine:
             ]
         if name == "ai_answer_end":
             costs = (data.get("metadata") or {}).get("costs") or {}
+            content = str(data.get("content") or "")
+            if (call := text_tool_call(content)) is not None:
+                # A model without tool calling writes the call as text: not an answer to show.
+                return [
+                    events.error(
+                        "llm_no_tool_calling",
+                        f"The model asked for tool '{call[0]}' in plain text instead of calling it: it does not "
+                        "seem to support tool calling. Use a model that does, or mode=runbook.",
+                    ),
+                    events.usage(int(costs.get("prompt_tokens") or 0), int(costs.get("completion_tokens") or 0),
+                                 int(data.get("num_llm_calls") or 0)),
+                ]
             return [
-                events.answer(str(data.get("content") or "")),
+                events.answer(clean_answer(content)),
                 events.usage(
                     int(costs.get("prompt_tokens") or 0),
                     int(costs.get("completion_tokens") or 0),
