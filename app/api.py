@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import urllib.parse
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request
@@ -80,7 +81,15 @@ async def raw_params(request: Request) -> dict[str, Any]:
             if not isinstance(data, dict):
                 raise InvalidRequest("the JSON body must be an object", code="invalid_json")
             raw.update(data)
-        elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data", ""):
+        elif content_type in ("application/x-www-form-urlencoded", ""):
+            # `curl -d "q=Pod 一直在重启"` sends raw UTF-8, not percent-escapes: decode the body as UTF-8
+            # (Starlette's form parser would read those bytes as Latin-1).
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InvalidRequest("the form body is not valid UTF-8", code="invalid_encoding") from exc
+            raw.update(urllib.parse.parse_qsl(text, keep_blank_values=True))
+        elif content_type == "multipart/form-data":
             form = await request.form()
             raw.update({k: v for k, v in form.items() if isinstance(v, str)})
         else:

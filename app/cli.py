@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import shlex
 import sys
 from pathlib import Path
@@ -32,20 +31,26 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     config: Annotated[Path | None, typer.Option(help="Config file (default $CONFIG_FILE).")] = None,
-    log_level: Annotated[str, typer.Option(help="debug, info, warning, error.")] = "info",
+    log_level: Annotated[
+        str | None, typer.Option(help="debug, info, warning, error (default: LOG_LEVEL / config).")
+    ] = None,
 ) -> None:
     """Start the HTTP service."""
     import uvicorn
 
     from app.main import create_app
+    from app.observability import configure_logging
     from app.settings import load_settings
 
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        settings = load_settings(config)
+        settings = load_settings(config, **({"log_level": log_level} if log_level else {}))
     except CopilotError as exc:
         raise _fail(exc.message) from None
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, timeout_graceful_shutdown=10)
+    # Our handler from the first line on: uvicorn's own startup lines are JSON (and redacted) too.
+    level = settings.log_level or "info"
+    configure_logging(settings.log_format, level)
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, log_level=level,
+                timeout_graceful_shutdown=10)
 
 
 @cli.command()

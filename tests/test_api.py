@@ -276,3 +276,16 @@ def test_openapi_documents_ask(service: str) -> None:
     post = spec["paths"]["/ask"]["post"]["requestBody"]["content"]
     assert {"application/json", "application/x-www-form-urlencoded"} <= set(post)
     assert json.dumps(spec)  # serialisable
+
+
+def test_raw_utf8_form_body_as_curl_sends_it(service: str) -> None:
+    # curl -d does not percent-encode: the body is raw UTF-8 bytes.
+    body = "q=Pod 一直在重启&stream=false".encode()
+    response = httpx.post(f"{service}/ask", content=body, timeout=60,
+                          headers={"content-type": "application/x-www-form-urlencoded"})
+    assert response.json()["question"] == "Pod 一直在重启"
+    assert response.json()["classification"]["problem_type"] == "pod_crash"
+    bad = httpx.post(f"{service}/ask", content=b"q=\xff\xfe", timeout=30,
+                     headers={"content-type": "application/x-www-form-urlencoded"})
+    assert bad.status_code == 400
+    assert bad.json()["error"]["code"] == "invalid_encoding"

@@ -9,6 +9,7 @@ iterator (client gone) sets the engine's cancel event, which stops it before the
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 import os
@@ -218,7 +219,8 @@ class HolmesEngine:
             finally:
                 put(_End())
 
-        self._pool.submit(work)
+        # The worker inherits this task's context: its log lines carry the investigation id.
+        self._pool.submit(contextvars.copy_context().run, work)
         reasons: dict[str, str] = {}
         try:
             while True:
