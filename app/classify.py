@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 if TYPE_CHECKING:
     import dspy
@@ -27,20 +27,6 @@ from app.redact import redact
 
 log = logging.getLogger(__name__)
 
-PROBLEM_TYPES: tuple[str, ...] = (
-    "pod_crash",
-    "oom_killed",
-    "disk_full",
-    "port_conflict",
-    "helm_install",
-    "image_pull",
-    "pod_pending",
-    "node_not_ready",
-    "network",
-    "storage",
-    "cluster_health",
-    "general",
-)
 ProblemType = Literal[
     "pod_crash",
     "oom_killed",
@@ -55,6 +41,7 @@ ProblemType = Literal[
     "cluster_health",
     "general",
 ]
+PROBLEM_TYPES: tuple[str, ...] = get_args(ProblemType)
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ class Investigator:
                     yield event
             if mode == "runbook" or (request.mode == "auto" and llm_failed and not answered):
                 if llm_failed:
-                    yield events.message("The LLM is unavailable; investigating without it.")
+                    yield events.message("The LLM could not complete the investigation; investigating without it.")
                 async for event in self.runbook_engine.investigate(
                     RunbookRequest(request.question, selection, request.namespace, collected)
                 ):

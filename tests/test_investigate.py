@@ -108,6 +108,6 @@ async def test_llm_failure_falls_back_to_the_analyzers(llm_services: Services, f
     fake_llm.script(*[error(500)] * 4)
     events = await run(llm_services, f"why is {CART} crashing?")
     messages = [e.data["text"] for e in events if e.type == "message"]
-    assert "The LLM is unavailable; investigating without it." in messages
+    assert "The LLM could not complete the investigation; investigating without it." in messages
     assert not any(e.type == "tool_call" and e.data["tool"] == "cluster/read" for e in events)  # read once
     assert "panic: invalid config: missing DATABASE_URL" in answer(events).split("**Evidence**")[0]
