@@ -11,8 +11,9 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FETCH_WORKERS = 12
 POOL_SIZE = 24  # list fetches and log fetches at once, without urllib3 discarding connections
 PAGE_SIZE = 500
 MAX_ITEMS = 5000  # per kind: a bound for very large clusters
@@ -41,7 +41,7 @@ class ClusterUnreachable(CopilotError):
 class ClusterReader:
     def __init__(
         self, kubeconfig: Path | None, context: str | None, timeout_s: float = 10.0,
-        log_tail_lines: int = LOG_TAIL_LINES,
+        log_tail_lines: int = LOG_TAIL_LINES, view_ttl_s: float = 2.0,
     ) -> None:
         self.kubeconfig = kubeconfig
         self.context = context
@@ -49,6 +49,12 @@ class ClusterReader:
         self.log_tail_lines = log_tail_lines
         self._client: ApiClient | None = None
         self._lock = threading.Lock()
+        # One long-lived pool for every investigation: starting threads per call serialises concurrent
+        # investigations on the interpreter's thread-start lock (measured in bench/load.py).
+        self._pool = ThreadPoolExecutor(max_workers=POOL_SIZE, thread_name_prefix="cluster-read")
+        self.view_ttl_s = view_ttl_s
+        self._views: dict[tuple[tuple[str, ...], str | None], tuple[float, Future[ClusterView]]] = {}
+        self._views_lock = threading.Lock()
 
     # -- connection ---------------------------------------------------------------------------------
     def client(self) -> ApiClient:
@@ -88,6 +94,7 @@ class ClusterReader:
         return ApiClient(configuration)
 
     def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
         with self._lock:
             if self._client is not None:
                 self._client.close()
@@ -112,24 +119,46 @@ class ClusterReader:
 
     # -- lists --------------------------------------------------------------------------------------
     def read(self, kinds: Iterable[str], namespace: str | None = None) -> ClusterView:
-        """Read the named lists (concurrently), scoped to `namespace` where the kind is namespaced."""
+        """The named lists, scoped to `namespace` where the kind is namespaced.
+
+        Investigations running within `view_ttl_s` of each other share one read (and its fetched logs):
+        under load the cluster is read once per moment, not once per question.
+        """
+        key = (tuple(sorted(set(kinds))), namespace)
+        with self._views_lock:
+            cached = self._views.get(key)
+            if cached is not None and time.monotonic() - cached[0] < self.view_ttl_s:
+                future = cached[1]
+            else:
+                future = Future()
+                self._views[key] = (time.monotonic(), future)
+                cached = None
+        if cached is None:
+            try:
+                future.set_result(self._read(key[0], namespace))
+            except BaseException as exc:  # noqa: BLE001 - handed to every waiter, then re-raised below
+                with self._views_lock:
+                    self._views.pop(key, None)  # a failed read is not cached
+                future.set_exception(exc)
+        return future.result()
+
+    def _read(self, kinds: Iterable[str], namespace: str | None) -> ClusterView:
         from kubernetes.client.exceptions import ApiException
 
         wanted = [k for k in dict.fromkeys(kinds) if k in KINDS]
         objects: dict[str, list[dict[str, Any]]] = {}
         unavailable: dict[str, str] = {}
-        with ThreadPoolExecutor(max_workers=min(FETCH_WORKERS, max(1, len(wanted)))) as pool:
-            futures = {kind: pool.submit(self._list, KINDS[kind], namespace) for kind in wanted}
-            for kind, future in futures.items():
-                try:
-                    objects[kind] = future.result()
-                except ApiException as exc:
-                    objects[kind] = []
-                    unavailable[kind] = _api_problem(exc)
-                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                    objects[kind] = []
-                    unavailable[kind] = f"unreadable answer: {exc}"
-        return ClusterView(objects, namespace, unavailable, source=self)
+        futures = {kind: self._pool.submit(self._list, KINDS[kind], namespace) for kind in wanted}
+        for kind, future in futures.items():
+            try:
+                objects[kind] = future.result()
+            except ApiException as exc:
+                objects[kind] = []
+                unavailable[kind] = _api_problem(exc)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                objects[kind] = []
+                unavailable[kind] = f"unreadable answer: {exc}"
+        return ClusterView(objects, namespace, unavailable, source=self, executor=self._pool)
 
     def _list(self, spec: KindSpec, namespace: str | None) -> list[dict[str, Any]]:
         scope = f"/namespaces/{namespace}" if namespace and spec.namespaced else ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Protocol
@@ -17,7 +17,6 @@ from typing import Any, Protocol
 from app.analyzers.model import ObjectRef
 
 Obj = dict[str, Any]
-LOG_FETCH_WORKERS = 8
 
 
 @dataclass(frozen=True)
@@ -95,8 +94,10 @@ class ClusterView:
         unavailable: Mapping[str, str] | None = None,
         source: ViewSource | None = None,
         secret_names: Mapping[str, set[str]] | None = None,
+        executor: Executor | None = None,
     ) -> None:
         self.objects = dict(objects)
+        self.executor = executor  # the reader's long-lived pool: fetch logs concurrently without new threads
         self.namespace = namespace
         self.unavailable = dict(unavailable or {})
         self.source = source
@@ -197,8 +198,10 @@ class ClusterView:
         missing = [r for r in dict.fromkeys(requests) if r not in self._logs]
         if missing and self.source is not None:
             source = self.source
-            with ThreadPoolExecutor(max_workers=min(LOG_FETCH_WORKERS, len(missing))) as pool:
-                fetched = list(pool.map(source.log, missing))
+            if self.executor is not None:
+                fetched = list(self.executor.map(source.log, missing))
+            else:
+                fetched = [source.log(r) for r in missing]
             with self._lock:
                 self._logs.update(zip(missing, fetched, strict=True))
         return {r: self._logs.get(r) for r in requests}

@@ -79,3 +79,25 @@ def test_unreachable_cluster_is_one_clear_error(tmp_path: Path) -> None:
         reader.read(["pods", "nodes"])
     with pytest.raises(ClusterUnreachable, match="cannot load kubeconfig"):
         ClusterReader(tmp_path / "missing", None).read(["pods"])
+
+
+def test_concurrent_investigations_share_one_read(demo: Any) -> None:
+    reader = ClusterReader(demo.kubeconfig, None, view_ttl_s=3600)
+    first = reader.read(["pods", "nodes"], "shop")
+    assert reader.read(["nodes", "pods"], "shop") is first  # same moment, same lists: one read
+    assert reader.read(["pods"], "shop") is not first  # other lists: a read of their own
+    assert reader.read(["pods", "nodes"], None) is not first  # other scope too
+    fresh = ClusterReader(demo.kubeconfig, None, view_ttl_s=0)
+    assert fresh.read(["pods"]) is not fresh.read(["pods"])  # no sharing once the moment has passed
+    reader.close()
+    fresh.close()
+
+
+def test_a_failed_read_is_not_shared(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "dead.yaml"
+    kubeconfig.write_text(DEAD_KUBECONFIG)
+    reader = ClusterReader(kubeconfig, None, timeout_s=3, view_ttl_s=3600)
+    for _ in range(2):  # the second attempt really tries again
+        with pytest.raises(ClusterUnreachable):
+            reader.read(["pods"])
+    assert reader._views == {}
