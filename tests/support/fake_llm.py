@@ -6,19 +6,27 @@ records every request it receives so tests can assert on what the model was show
 
 - DSPy classification calls (recognised by the `[[ ## question ## ]]` field) are answered by
   `classify`, a function of the question, so they never consume the investigation script.
-- Every other call pops the next scripted reply; an empty queue answers with a plain text reply.
+- Every other call pops the next scripted reply; an empty queue answers with a plain text reply. A
+  `responder` (a function of the request body) answers instead when set: it scripts many concurrent
+  conversations at once, each by its own state (the benchmarks use it).
+- `usage.prompt_tokens` is counted exactly with tiktoken (cl100k_base) over the messages and the tool
+  schemas the server received (`count_prompt`).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import queue
 import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 
@@ -62,9 +70,82 @@ def question_of(body: dict[str, Any]) -> str | None:
     return None
 
 
+@cache
+def _encoding() -> Any:
+    """tiktoken's cl100k_base, from the copy litellm bundles (tiktoken would download it; no network here)."""
+    import tiktoken
+
+    if "TIKTOKEN_CACHE_DIR" not in os.environ:
+        spec = importlib.util.find_spec("litellm")
+        if spec is not None and spec.submodule_search_locations:
+            bundled = Path(next(iter(spec.submodule_search_locations))) / "litellm_core_utils" / "tokenizers"
+            os.environ["TIKTOKEN_CACHE_DIR"] = str(bundled)  # what importing litellm sets anyway
+    return tiktoken.get_encoding("cl100k_base")
+
+
+def count_tokens(text: str) -> int:
+    """Exact cl100k_base token count of `text`."""
+    return len(_encoding().encode(text, disallowed_special=()))
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class PromptCount:
+    """Prompt tokens of one request: messages + tool schemas, with the system prompt broken out."""
+
+    system: int  # the system message(s) content
+    messages: int  # every message: role, content, tool calls, tool call ids (system included)
+    tools: int  # the tool schemas (the `tools` JSON)
+
+    @property
+    def total(self) -> int:
+        return self.messages + self.tools
+
+
+def _content_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # multi-part content
+        return "".join(str(p.get("text", "")) if isinstance(p, dict) else str(p) for p in content)
+    return "" if content is None else _json(content)
+
+
+def count_prompt(body: dict[str, Any]) -> PromptCount:
+    """What a request costs in prompt tokens, counted over exactly what the server received.
+
+    Per message: its role, its text content, its tool calls (as JSON) and tool call id, plus 3 tokens of
+    framing (OpenAI's chat format overhead); the `tools` list counts as its JSON.
+    """
+    system = 0
+    total = 0
+    for message in body.get("messages", []):
+        text = _content_text(message.get("content"))
+        n = 3 + count_tokens(str(message.get("role", ""))) + count_tokens(text)
+        if message.get("tool_calls"):
+            n += count_tokens(_json(message["tool_calls"]))
+        if message.get("tool_call_id"):
+            n += count_tokens(str(message["tool_call_id"]))
+        if message.get("name"):
+            n += count_tokens(str(message["name"]))
+        if message.get("role") == "system":
+            system += count_tokens(text)
+        total += n
+    tools = count_tokens(_json(body["tools"])) if body.get("tools") else 0
+    return PromptCount(system=system, messages=total, tools=tools)
+
+
 def estimate_tokens(body: dict[str, Any]) -> int:
-    """Rough prompt size (chars / 4), reported as usage like a provider would."""
-    return max(1, len(json.dumps(body.get("messages", []), ensure_ascii=False)) // 4)
+    """Prompt size reported as usage like a provider would: exact cl100k_base tokens (`count_prompt`)."""
+    return max(1, count_prompt(body).total)
+
+
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: a burst of concurrent clients (the load benchmark's
+    # hundreds of investigations) would overflow it and wait for TCP SYN retransmits (1 s, 3 s, ...).
+    request_queue_size = 512
 
 
 class FakeLLM:
@@ -75,9 +156,11 @@ class FakeLLM:
         self.classify_status = 200
         self.classify_delay_s = 0.0
         self.requests: list[dict[str, Any]] = []
+        # When set, answers every non-classification request instead of the script queue.
+        self.responder: Callable[[dict[str, Any]], Reply] | None = None
         self._script: queue.Queue[Reply] = queue.Queue()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -107,6 +190,7 @@ class FakeLLM:
             self._script.put(reply)
 
     def reset(self) -> None:
+        self.responder = None
         with self._lock:
             self.requests.clear()
         while not self._script.empty():
@@ -132,6 +216,8 @@ class FakeLLM:
                 f"[[ ## problem_type ## ]]\n{label}\n\n[[ ## confidence ## ]]\n0.9\n\n[[ ## completed ## ]]"
             )
             return Reply(content=content, status=self.classify_status, delay_s=self.classify_delay_s)
+        if self.responder is not None:
+            return self.responder(body)
         try:
             return self._script.get_nowait()
         except queue.Empty:

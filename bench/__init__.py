@@ -1,0 +1,1 @@
+"""Benchmarks: classification, token cost, latency and concurrency (`make bench`, or `python -m bench`)."""
