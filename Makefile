@@ -17,7 +17,8 @@ DEPLOYMENT := k8s-aiops-copilot
 # Applied by `make deploy`, in order (deploy/rbac-remediation.yaml is opt-in: `make deploy-remediation`).
 MANIFESTS := deploy/rbac.yaml deploy/configmap/config.yaml deploy/configmap/runbooks.yaml deploy/k8s-simple.yaml
 
-.PHONY: install run test lint format clean bench build push manifests deploy deploy-remediation \
+.PHONY: install run test lint format clean bench bench-classify bench-tokens bench-latency bench-load \
+	build push manifests deploy deploy-remediation \
 	delete-remediation delete restart logs runbooks-configmap helm-template helm-lint helm-deploy
 
 install: $(VENV)/.installed
@@ -51,8 +52,21 @@ format: install
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache data
 
+# Benchmarks (BENCHMARKS.md): all of them, or one each; each ends with one JSON line of its figures.
 bench: install
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python -m bench.run_all
+
+bench-classify: install
+	$(BIN)/python -m bench.classify
+
+bench-tokens: install
+	$(BIN)/python -m bench.tokens
+
+bench-latency: install
+	$(BIN)/python -m bench.latency
+
+bench-load: install
+	$(BIN)/python -m bench.load
 
 # --- image ------------------------------------------------------------------------------------------
 build:

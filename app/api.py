@@ -6,9 +6,12 @@ traceback.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import time
 import urllib.parse
+from collections.abc import AsyncIterator, Mapping
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request
@@ -17,11 +20,14 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from app import get_version
-from app.errors import CopilotError, InvalidParameter, InvalidRequest, NotFound
+from app.audit import AuditLog
+from app.errors import CopilotError, InvalidParameter, InvalidRequest, NotFound, error_response
+from app.events import Event
 from app.investigate import AskRequest
-from app.lifecycle import Lifecycle, allow_farewell
+from app.lifecycle import Lifecycle
 from app.observability import Metrics, new_investigation_id, observe_investigation
 from app.runbooks import RUNBOOK_ID
 from app.services import Services
@@ -30,7 +36,8 @@ from app.stream import respond
 log = logging.getLogger(__name__)
 router = APIRouter()
 
-NAMESPACE_PATTERN = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+# A DNS label; empty means no namespace (as `curl -d namespace=` sends).
+NAMESPACE_PATTERN = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)?$"
 
 
 class AskParams(BaseModel):
@@ -74,13 +81,7 @@ async def raw_params(request: Request) -> dict[str, Any]:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         body = await request.body()
         if content_type == "application/json" or (not content_type and body.lstrip().startswith(b"{")):
-            try:
-                data = json.loads(body or b"{}")
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise InvalidRequest("the body is not valid JSON", code="invalid_json") from exc
-            if not isinstance(data, dict):
-                raise InvalidRequest("the JSON body must be an object", code="invalid_json")
-            raw.update(data)
+            raw.update(_json_object(body))
         elif content_type in ("application/x-www-form-urlencoded", ""):
             # `curl -d "q=Pod 一直在重启"` sends raw UTF-8, not percent-escapes: decode the body as UTF-8
             # (Starlette's form parser would read those bytes as Latin-1).
@@ -100,6 +101,21 @@ async def raw_params(request: Request) -> dict[str, Any]:
     return raw
 
 
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body or b"{}")
+        # Lone surrogates ("\ud800") parse, but are no text: they would fail later, at the first encode.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidRequest("the JSON body holds invalid Unicode (a lone surrogate)", code="invalid_json") from exc
+    # ValueError: not JSON, not UTF-8, or an integer too long to convert; RecursionError: nested too deep.
+    except (ValueError, RecursionError) as exc:
+        raise InvalidRequest("the body is not valid JSON", code="invalid_json") from exc
+    if not isinstance(data, dict):
+        raise InvalidRequest("the JSON body must be an object", code="invalid_json")
+    return data
+
+
 def validation_message(exc: ValidationError | RequestValidationError) -> str:
     return _validation_message(exc)
 
@@ -115,6 +131,28 @@ async def _read_params(request: Request, extra: dict[str, Any] | None = None) ->
         raise InvalidParameter(_validation_message(exc)) from exc
 
 
+async def investigation_response(
+    request: Request, source: AsyncIterator[Event], *, stream: bool, fmt: str, extra: dict[str, Any],
+    log_context: Mapping[str, Any], audit_meta: Mapping[str, Any],
+) -> Response:
+    """Serve an investigation stream (/ask, /q, a resumed approval) with every wrapper it needs.
+
+    The lifecycle guard ends it with `error` shutting_down + `done` when the service stops; metrics and
+    logs see what the client sees; the audit trail stores each event as sent (redacted). The id is the
+    `X-Investigation-Id` header, the logs' `investigation_id` and the audit trail's key.
+    """
+    inv_id = new_investigation_id()
+    lifecycle: Lifecycle = request.app.state.lifecycle
+    audit: AuditLog = request.app.state.audit
+    events = observe_investigation(lifecycle.guard(source), request.app.state.metrics, inv_id, log_context)
+    meta = {**audit_meta, "client": request.client.host if request.client else None, "started_at": time.time()}
+    response = await respond(events, stream, fmt, {**extra, "investigation_id": inv_id},
+                             tap=functools.partial(audit.record, inv_id, meta),
+                             shutdown_grace_s=_services(request).settings.shutdown_grace_s)
+    response.headers["X-Investigation-Id"] = inv_id
+    return response
+
+
 async def _investigate(request: Request, params: AskParams) -> Response:
     services = _services(request)
     services.investigator.resolve_mode(params.mode)  # mode=llm without an LLM: a 400 before streaming
@@ -124,20 +162,24 @@ async def _investigate(request: Request, params: AskParams) -> Response:
         namespace=params.namespace,
         mode=params.mode,
     )
-    # Metrics and logs see what the client sees; the lifecycle guard ends the stream with `error`
-    # shutting_down + `done` when the service stops.
-    inv_id = new_investigation_id()
-    lifecycle: Lifecycle = request.app.state.lifecycle
-    events = observe_investigation(
-        lifecycle.guard(services.investigator.run(ask)), request.app.state.metrics, inv_id,
-        {"mode": params.mode, "max_steps": ask.max_steps, "namespace": params.namespace,
-         "question": params.q[:500]},
+    return await investigation_response(
+        request, services.investigator.run(ask), stream=params.stream, fmt=params.format,
+        extra={"question": params.q},
+        log_context={"mode": params.mode, "max_steps": ask.max_steps, "namespace": params.namespace,
+                     "question": params.q[:500]},
+        audit_meta={"kind": "ask", "question": params.q, "mode": params.mode, "namespace": params.namespace},
     )
-    response = await respond(events, params.stream, params.format, {"question": params.q})
-    response.headers["X-Investigation-Id"] = inv_id
-    allow_farewell(response, services.settings.shutdown_grace_s)
-    return response
 
+
+# One server-sent event (`format=sse`): `event` is the event type, `data` its JSON, `id` the sequence number.
+SSE_EVENT = {"type": "object", "required": ["event", "data"],
+             "properties": {"event": {"type": "string"}, "data": {"type": "string"}, "id": {"type": "string"}}}
+STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {200: {
+    "description": "The investigation: plain text (default), SSE (`format=sse`) or one JSON document "
+                   "(`stream=false`).",
+    "content": {"text/plain": {"schema": {"type": "string"}}, "text/event-stream": {"schema": SSE_EVENT},
+                "application/json": {"schema": {"type": "object"}}},
+}}
 
 _ASK_BODY = {
     "requestBody": {
@@ -149,25 +191,27 @@ _ASK_BODY = {
 }
 
 
-@router.get("/ask", summary="Investigate a question (query parameters)")
+@router.get("/ask", summary="Investigate a question (query parameters)", responses=STREAM_RESPONSES)
 async def ask_get(
     request: Request,
     q: Annotated[str, Query(description="The question.")],
     stream: Annotated[bool, Query()] = True,
     format: Annotated[Literal["text", "sse"], Query()] = "text",
     max_steps: Annotated[int | None, Query(ge=1, le=100)] = None,
-    namespace: Annotated[str | None, Query()] = None,
+    namespace: Annotated[str | None, Query(pattern=NAMESPACE_PATTERN)] = None,
     mode: Annotated[Literal["auto", "llm", "runbook"], Query()] = "auto",
 ) -> Response:
     return await _investigate(request, await _read_params(request))
 
 
-@router.post("/ask", summary="Investigate a question (form or JSON body)", openapi_extra=_ASK_BODY)
+@router.post("/ask", summary="Investigate a question (form or JSON body)", openapi_extra=_ASK_BODY,
+             responses=STREAM_RESPONSES)
 async def ask_post(request: Request) -> Response:
     return await _investigate(request, await _read_params(request))
 
 
-@router.get("/q/{question:path}", summary="Investigate a question given in the path")
+@router.get("/q/{question:path}", summary="Investigate a question given in the path",
+            responses=STREAM_RESPONSES)
 async def ask_path(request: Request, question: Annotated[str, Path(max_length=8000)]) -> Response:
     return await _investigate(request, await _read_params(request, {"q": question}))
 
@@ -294,14 +338,18 @@ async def mcp_status(request: Request) -> dict[str, Any]:
     return {"servers": servers}
 
 
-def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+_error = error_response
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CopilotError)
     async def _copilot_error(_: Request, exc: CopilotError) -> JSONResponse:
-        return _error(exc.status, exc.code, exc.message)
+        return _error(exc.status, exc.code, exc.message, exc.headers or None)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _client_gone(_: Request, exc: ClientDisconnect) -> JSONResponse:
+        # Nobody is left to read this; without it the 500 handler would log a traceback per dropped upload.
+        return _error(400, "client_disconnected", "the client disconnected while sending the request")
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

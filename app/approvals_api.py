@@ -10,12 +10,11 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from app import events
-from app.api import raw_params, validation_message
+from app.api import STREAM_RESPONSES, investigation_response, raw_params, validation_message
 from app.approvals import Resumption
 from app.errors import CopilotError, InvalidParameter, LLMNotConfigured
 from app.events import Event
 from app.services import Services
-from app.stream import respond
 
 router = APIRouter()
 
@@ -42,6 +41,7 @@ async def get_approval(request: Request, approval_id: str) -> dict[str, Any]:
 @router.post(
     "/approvals/{approval_id}",
     summary="Approve or decline a paused command; the investigation resumes as a new stream",
+    responses=STREAM_RESPONSES,
     openapi_extra={"requestBody": {"content": {
         "application/x-www-form-urlencoded": {"schema": Decision.model_json_schema()},
         "application/json": {"schema": Decision.model_json_schema()},
@@ -56,9 +56,15 @@ async def decide(request: Request, approval_id: str) -> Response:
     if services.llm_engine is None:
         raise LLMNotConfigured("approvals resume an LLM investigation, and no LLM is configured")
     resumption = services.approvals.decide(approval_id, decision.approve, decision.feedback)
-    stream = _resumed(services, resumption)
-    return await respond(stream, decision.stream, decision.format,
-                         {"approval": resumption.approval.id, "approved": decision.approve})
+    # The same wrappers as /ask: shutdown ends it with `done`, metrics and logs, the audit trail.
+    return await investigation_response(
+        request, _resumed(services, resumption), stream=decision.stream, fmt=decision.format,
+        extra={"approval": resumption.approval.id, "approved": decision.approve},
+        log_context={"mode": "llm", "approval": resumption.approval.id, "approved": decision.approve,
+                     "question": resumption.question[:500]},
+        audit_meta={"kind": "approval", "question": resumption.question, "mode": "llm",
+                    "approval_id": resumption.approval.id},
+    )
 
 
 async def _resumed(services: Services, resumption: Resumption) -> AsyncIterator[Event]:

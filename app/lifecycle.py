@@ -10,6 +10,10 @@ run it first.
 
 `guard` runs the investigation in a task of its own (a pump), so it can stop reading it at any moment
 without tearing the investigation down from the middle of another task.
+
+sse-starlette watches the same exit flag and, by default, cancels its streams at once: SSE responses are
+built with `shutdown_grace_period` (`app.stream.respond(..., shutdown_grace_s=...)`) so the guard's last
+events go out first (they come within one poll, far below the grace).
 """
 
 from __future__ import annotations
@@ -21,9 +25,6 @@ import signal
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
-
-from sse_starlette import EventSourceResponse
-from starlette.responses import Response
 
 from app import events
 from app.events import Event
@@ -137,17 +138,6 @@ class Lifecycle:
             await _aclose(source)
         yield events.error(SHUTDOWN_CODE, SHUTDOWN_MESSAGE)
         yield events.done(int((time.monotonic() - started) * 1000), steps)
-
-
-def allow_farewell(response: Response, grace_s: float) -> None:
-    """Let an SSE response send the guard's last events on shutdown before sse-starlette cuts it.
-
-    sse-starlette watches the same exit flag and, by default, cancels its streams at once; its
-    `shutdown_grace_period` lets ours finish first (they end within one poll, far below the grace).
-    It is a constructor argument, and `app.stream.respond` builds the response: set it here.
-    """
-    if isinstance(response, EventSourceResponse):
-        response._shutdown_grace_period = grace_s
 
 
 async def _pump(source: AsyncIterator[Event], queue: asyncio.Queue[Any]) -> None:

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         None, description="DeepSeek key; selects deepseek/deepseek-chat when no model is named."
     )
     llm_timeout_s: float = Field(120.0, gt=0, description="Timeout of one LLM request, in seconds.")
+    llm_max_retries: int = Field(
+        2, ge=0, le=10,
+        description="Retries of one LLM request after a transient failure (connection error, timeout, HTTP 408, "
+                    "409, 429, 5xx), with exponential backoff (Retry-After honoured); 0 = none.",
+    )
     classifier_timeout_s: float = Field(
         20.0, gt=0, description="Budget for the LLM classifier before the rules answer instead."
     )
@@ -100,6 +105,32 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(
         5.0, ge=0, description="On shutdown, time running SSE streams get to send their final events."
     )
+    # Access and limits
+    api_token: SecretStr | None = Field(
+        None, description="When set, every endpoint but /health (and /metrics, see metrics_require_token) needs "
+                          "`Authorization: Bearer <token>`.",
+    )
+    metrics_require_token: bool = Field(
+        False, description="Protect /metrics with API_TOKEN too (off: Prometheus scrapes it without a token).",
+    )
+    max_body_bytes: int = Field(
+        65536, ge=1024, description="Largest request body accepted, in bytes; larger ones get 413.",
+    )
+    rate_limit_per_minute: int = Field(
+        60, ge=0, description="Investigations (/ask, /q, POST /approvals/{id}) one client address may start per "
+                              "minute (a token bucket); 0 = no limit.",
+    )
+    rate_limit_burst: int | None = Field(
+        None, ge=1,
+        description="Bucket size: investigations a client may start at once (default: the per-minute rate).",
+    )
+    max_concurrent_investigations: int = Field(
+        32, ge=0, description="Investigations running at once, service-wide; more get 429 (0 = no cap).",
+    )
+    # Audit trail
+    audit_max_investigations: int = Field(
+        10000, ge=1, description="Investigations kept in the audit trail (data_dir/audit.db); older ones are pruned.",
+    )
 
     @field_validator("log_format", "log_level", mode="before")
     @classmethod
@@ -125,6 +156,11 @@ class Settings(BaseSettings):
                 return key.get_secret_value()
         return None
 
+    @property
+    def effective_api_token(self) -> str | None:
+        """The token, or None when auth is off (an empty value counts as unset)."""
+        token = self.api_token.get_secret_value().strip() if self.api_token is not None else ""
+        return token or None
 
 
 class _FileSource(PydanticBaseSettingsSource):

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from app import events as make
 from app.events import Event
 from app.redact import redact_data
+
+log = logging.getLogger(__name__)
+
+INTERNAL_ERROR_MESSAGE = "internal error; the service log has the details"
+Tap = Callable[[AsyncIterator[Event]], AsyncIterator[Event]]
 
 
 def render_text(event: Event) -> str:
@@ -114,13 +122,40 @@ async def redacted(events: AsyncIterator[Event]) -> AsyncIterator[Event]:
         yield Event(event.type, redact_data(event.data))
 
 
-async def respond(events: AsyncIterator[Event], stream: bool, fmt: str, extra: dict[str, Any]) -> Response:
-    """The HTTP response for an event stream: plain text, SSE, or (stream=false) one JSON document."""
-    events = redacted(events)
+async def completed(events: AsyncIterator[Event]) -> AsyncIterator[Event]:
+    """The streaming twin of the 500 handler: a failure nobody mapped to an `error` event still ends the
+    stream with `error` internal_error and `done` — never a cut connection, never a traceback."""
+    started = time.monotonic()
+    steps = 0
+    done = False
+    try:
+        async for event in events:
+            steps += event.type == "tool_result"
+            done = done or event.type == "done"
+            yield event
+    except Exception as exc:  # the boundary: logged with its traceback, reported as an event
+        log.error("investigation failed unexpectedly", exc_info=exc)
+        if not done:
+            yield make.error("internal_error", INTERNAL_ERROR_MESSAGE)
+            yield make.done(int((time.monotonic() - started) * 1000), steps)
+
+
+async def respond(events: AsyncIterator[Event], stream: bool, fmt: str, extra: dict[str, Any], *,
+                  tap: Tap | None = None, shutdown_grace_s: float = 0.0) -> Response:
+    """The HTTP response for an event stream: plain text, SSE, or (stream=false) one JSON document.
+
+    Every event is redacted, then given to `tap` (the audit trail: it sees exactly what the client gets).
+    `shutdown_grace_s`: on shutdown, how long an SSE response waits for the stream's last events (the
+    lifecycle guard's `error` + `done`) before sse-starlette cancels it.
+    """
+    events = redacted(completed(events))
+    if tap is not None:
+        events = tap(events)
     if not stream:
         return JSONResponse({**extra, **(await collect(events))})
     if fmt == "sse":
-        return EventSourceResponse(sse_stream(events), ping=15, send_timeout=30)
+        return EventSourceResponse(sse_stream(events), ping=15, send_timeout=30,
+                                   shutdown_grace_period=shutdown_grace_s)
     return StreamingResponse(
         text_stream(events),
         media_type="text/plain; charset=utf-8",

@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -289,3 +290,100 @@ def test_raw_utf8_form_body_as_curl_sends_it(service: str) -> None:
                      headers={"content-type": "application/x-www-form-urlencoded"})
     assert bad.status_code == 400
     assert bad.json()["error"]["code"] == "invalid_encoding"
+
+
+# -- LLM retries: counted at the scripted LLM -----------------------------------------------------------
+def _retry_service(tmp_path: Path, fake: FakeLLM, **overrides: object) -> ServerThread:
+    fake.classify = lambda _q: "pod_crash"
+    return ServerThread(create_app(llm_settings(tmp_path, fake, rate_limit_per_minute=0, **overrides)))
+
+
+def test_transient_llm_failures_are_retried(tmp_path: Path, fake_llm: FakeLLM) -> None:
+    fake_llm.script(error(500), error(503), text("**Root cause**: found it after two retries."))
+    with _retry_service(tmp_path, fake_llm) as server:  # llm_max_retries defaults to 2
+        events = sse_events(server.url, {"q": "pod keeps restarting", "mode": "llm"})
+    assert "found it after two retries" in first(events, "answer")["text"]
+    assert "error" not in kinds(events)
+    assert len(fake_llm.investigation_requests) == 3  # two failures and the success, nothing else
+
+
+def test_retries_are_bounded(tmp_path: Path, fake_llm: FakeLLM) -> None:
+    fake_llm.script(error(500), error(500), error(500), text("never reached"))
+    with _retry_service(tmp_path, fake_llm, llm_max_retries=2) as server:
+        events = sse_events(server.url, {"q": "pod keeps restarting", "mode": "llm"})
+    assert first(events, "error")["code"] == "llm_unavailable"
+    assert "after 3 attempts" in first(events, "error")["message"]
+    assert "answer" not in kinds(events)
+    assert kinds(events)[-1] == "done"
+    assert len(fake_llm.investigation_requests) == 3  # N+1 requests, then the error
+
+
+def test_a_rate_limited_llm_is_retried_and_no_retries_means_one_request(tmp_path: Path, fake_llm: FakeLLM) -> None:
+    fake_llm.script(error(429), text("answered after a 429"))
+    with _retry_service(tmp_path, fake_llm, llm_max_retries=1) as server:
+        events = sse_events(server.url, {"q": "pod keeps restarting", "mode": "llm"})
+        assert first(events, "answer")["text"] == "answered after a 429"
+        assert len(fake_llm.investigation_requests) == 2
+    fake_llm.reset()
+    fake_llm.script(error(500), text("not asked for"))
+    with _retry_service(tmp_path, fake_llm, llm_max_retries=0) as server:
+        events = sse_events(server.url, {"q": "pod keeps restarting", "mode": "llm"})
+    assert first(events, "error")["code"] == "llm_unavailable"
+    assert len(fake_llm.investigation_requests) == 1
+
+
+def test_a_refused_request_is_not_retried(tmp_path: Path, fake_llm: FakeLLM) -> None:
+    fake_llm.script(error(400), text("not asked for"))
+    with _retry_service(tmp_path, fake_llm, llm_max_retries=3) as server:
+        events = sse_events(server.url, {"q": "pod keeps restarting", "mode": "auto"})
+    assert first(events, "error")["code"] == "llm_bad_request"
+    assert len(fake_llm.investigation_requests) == 1
+    assert "answer" in kinds(events)  # auto mode: the no-LLM investigation answers instead
+    assert kinds(events)[-1] == "done"
+
+
+# -- bounded tool output ---------------------------------------------------------------------------------
+def test_oversized_tool_output_is_truncated_with_a_marker(tmp_path: Path, fake_llm: FakeLLM) -> None:
+    fake_llm.script(tool_call("kubectl", {"command": "kubectl get pods -A -o json"}), text("Looked at it."))
+    settings = llm_settings(tmp_path, fake_llm, tool_output_max_chars=1000)
+    with ServerThread(create_app(settings)) as server:
+        events = sse_events(server.url, {"q": "list every pod", "mode": "llm"})
+    result = first(events, "tool_result")
+    assert result["status"] == "success"
+    assert result["truncated"] is True
+    # What the model got: head and tail of the JSON around the marker, within the budget (plus the frame).
+    tool_message = fake_llm.investigation_requests[1]["messages"][-1]
+    assert tool_message["role"] == "tool"
+    assert "[truncated " in tool_message["content"] and " characters]" in tool_message["content"]
+    body = tool_message["content"].split("\n", 1)[1].rsplit("\n", 1)[0]  # inside the <tool-output> frame
+    assert len(body) < 1400
+    assert first(events, "answer")["text"] == "Looked at it."
+
+
+# -- a failure nobody mapped ----------------------------------------------------------------------------------
+def test_an_unexpected_failure_mid_stream_still_ends_with_error_and_done(tmp_path: Path) -> None:
+    from app import events as make
+
+    async def broken(_request: object) -> Any:
+        yield make.classification("general", 0.5, "rules")
+        raise RuntimeError("a bug somewhere deep down")
+
+    app = create_app(service_settings(tmp_path))
+    with ServerThread(app) as server:
+        app.state.services.investigator.run = broken
+        events = sse_events(server.url, {"q": "anything"})
+        with httpx.stream("GET", f"{server.url}/ask", params={"q": "anything"}, timeout=30) as response:
+            body = "".join(response.iter_text())
+        doc = httpx.get(f"{server.url}/ask", params={"q": "anything", "stream": "false"}, timeout=30).json()
+    assert kinds(events) == ["classification", "error", "done"]
+    assert first(events, "error") == {"code": "internal_error",
+                                      "message": "internal error; the service log has the details"}
+    assert "✗ error [internal_error]" in body and body.rstrip().splitlines()[-1].startswith("■ done")
+    assert doc["errors"][0]["code"] == "internal_error" and doc["done"] is not None
+    for text_ in (json.dumps(events), body, json.dumps(doc)):
+        assert "a bug somewhere" not in text_ and "Traceback" not in text_
+
+
+def test_the_json_document_and_the_header_carry_the_investigation_id(service: str) -> None:
+    response = httpx.get(f"{service}/ask", params={"q": "disk full", "stream": "false"}, timeout=60)
+    assert response.json()["investigation_id"] == response.headers["x-investigation-id"]

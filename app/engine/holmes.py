@@ -61,22 +61,30 @@ class _End:
 
 
 def engine_error(exc: BaseException) -> EngineError:
-    """Map a failure inside HolmesGPT / litellm to a user-facing error code, without its raw text."""
+    """Map a failure inside HolmesGPT / litellm to a user-facing error code, without its raw text.
+
+    Transient failures arrive here only after `llm_max_retries` retries (app/engine/retries.py): the
+    message says how many requests were made.
+    """
     # litellm's exceptions derive from the openai SDK's; its own APIError is not their common base.
     import openai
 
     status = getattr(exc, "status_code", None)
     suffix = f" (HTTP {status})" if isinstance(status, int) else ""
+    attempts = getattr(exc, "copilot_attempts", 1)
+    tries = f" after {attempts} attempts" if isinstance(attempts, int) and attempts > 1 else ""
     if isinstance(exc, openai.APITimeoutError):
-        return EngineError("The LLM did not answer in time.", code="llm_timeout")
+        return EngineError(f"The LLM did not answer in time{tries}.", code="llm_timeout")
     if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
         return EngineError(f"The LLM rejected the API key{suffix}.", code="llm_auth_failed")
     if isinstance(exc, openai.RateLimitError):
-        return EngineError("The LLM provider is rate limiting requests.", code="llm_rate_limited")
+        return EngineError(f"The LLM provider is rate limiting requests{tries}.", code="llm_rate_limited")
     if isinstance(exc, openai.BadRequestError | openai.NotFoundError):
         return EngineError(f"The LLM refused the request{suffix}.", code="llm_bad_request")
+    if isinstance(exc, openai.APIConnectionError):
+        return EngineError(f"The LLM cannot be reached{tries}.", code="llm_unavailable")
     if isinstance(exc, openai.APIError):
-        return EngineError(f"The LLM is unavailable{suffix}.", code="llm_unavailable")
+        return EngineError(f"The LLM is unavailable{suffix}{tries}.", code="llm_unavailable")
     return EngineError(f"The investigation engine failed ({type(exc).__name__}).", code="engine_failed")
 
 
@@ -94,8 +102,16 @@ class HolmesEngine:
         """Start importing and building HolmesGPT in the background (idempotent)."""
         with self._lock:
             if self._ready is None:
-                self._ready = self._pool.submit(self._build)
+                self._ready = self._pool.submit(self._build_with_retries)
             return self._ready
+
+    def _build_with_retries(self) -> ToolCallingLLM:
+        """`_build`, then our LLM retry policy on the client it made (`llm_max_retries`)."""
+        from app.engine.retries import install_retries
+
+        ai = self._build()
+        install_retries(ai.llm, self.settings.llm_max_retries)
+        return ai
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -163,11 +179,22 @@ class HolmesEngine:
     # -- investigation ---------------------------------------------------------------------------
     def investigate(self, request: EngineRequest) -> AsyncIterator[Event]:
         def start(ai: ToolCallingLLM, cancel: threading.Event) -> Iterator[Any]:
-            from holmes.core.prompt import build_initial_ask_messages
+            from datetime import UTC, datetime
 
+            from holmes.core.prompt import PromptComponent, build_initial_ask_messages
+
+            # Token diet: HolmesGPT's own sections (~3.7k tokens on every call: intro, generic guidelines,
+            # style guide, a list of every toolset we switched off, "no log tools" although pod_logs is
+            # ours) are replaced by our additions. Kept: the instructions of enabled toolsets that have
+            # them (Prometheus, MCP), and the current time in one line instead of the time-and-skills block.
+            overrides = {c: c is PromptComponent.SYSTEM_PROMPT_ADDITIONS for c in PromptComponent}
+            toolset_notes = [f"## {t.name}\n{t.llm_instructions.strip()}" for t in ai.tool_executor.toolsets
+                             if t.status.value == "enabled" and t.llm_instructions]
+            additions = [request.system_prompt_additions, *toolset_notes, guard.INJECTION_NOTICE,
+                         f"Current UTC time: {datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}."]
             messages = build_initial_ask_messages(
                 request.question, None, ai.tool_executor, skills=None,
-                system_prompt_additions=f"{request.system_prompt_additions}\n\n{guard.INJECTION_NOTICE}",
+                system_prompt_additions="\n\n".join(additions), prompt_component_overrides=overrides,
             )
             stream: Iterator[Any] = ai.call_stream(msgs=messages, cancel_event=cancel, enable_tool_approval=True)
             return stream

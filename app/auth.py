@@ -1,0 +1,92 @@
+"""Bearer-token authentication: when `API_TOKEN` is set, every request needs `Authorization: Bearer <token>`.
+
+Open without a token: `/health` (the Kubernetes probes call it) and, unless `metrics_require_token` is set,
+`/metrics` (Prometheus scrapes by annotation, and the metrics hold counts, never content). Everything
+else — `/docs` and `/openapi.json` included — answers 401 with `WWW-Authenticate: Bearer` and the usual
+error document. The comparison is constant-time (`hmac.compare_digest`). The token is never taken from
+the query string: URLs end up in access logs and browser histories.
+
+A pure ASGI middleware, configured in the lifespan (the Settings are read there, not at import).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from dataclasses import dataclass, field
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.errors import error_response
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ALWAYS_OPEN = frozenset({"/health"})
+REALM = 'Bearer realm="k8s-aiops-copilot"'
+
+
+@dataclass
+class AuthConfig:
+    """What the middleware checks; `configure` fills it from the Settings at startup."""
+
+    token: bytes | None = None
+    open_paths: frozenset[str] = field(default_factory=lambda: ALWAYS_OPEN)
+    configured: bool = False
+
+    def configure(self, settings: Settings) -> None:
+        token = settings.effective_api_token
+        self.token = token.encode("utf-8") if token else None
+        self.open_paths = ALWAYS_OPEN if settings.metrics_require_token else ALWAYS_OPEN | {"/metrics"}
+        self.configured = True
+
+
+def bearer_credentials(scope: Scope) -> list[bytes] | None:
+    """The credentials of every `Authorization: Bearer` header (None: no Authorization header at all)."""
+    values = [value for name, value in scope.get("headers", ()) if name == b"authorization"]
+    if not values:
+        return None
+    found = []
+    for value in values:
+        scheme, _, credentials = value.strip().partition(b" ")
+        if scheme.lower() == b"bearer" and credentials.strip():
+            found.append(credentials.strip())
+    return found
+
+
+def authorized(expected: bytes, presented: list[bytes]) -> bool:
+    """Exactly one bearer credential, equal to the token (compared in constant time)."""
+    return len(presented) == 1 and hmac.compare_digest(presented[0], expected)
+
+
+class BearerAuth:
+    def __init__(self, app: ASGIApp, config: AuthConfig) -> None:
+        self.app = app
+        self.config = config
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        config = self.config
+        if not config.configured:  # only before the lifespan ran: never serve unchecked
+            await error_response(503, "starting", "the service is starting")(scope, receive, send)
+            return
+        if config.token is None or scope.get("path") in config.open_paths:
+            await self.app(scope, receive, send)
+            return
+        presented = bearer_credentials(scope)
+        if presented is not None and authorized(config.token, presented):
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        log.info("request refused: %s bearer token", "no" if not presented else "invalid",
+                 extra={"path": scope.get("path"), "client": client[0] if client else None})
+        if not presented:
+            message = "authentication required: send 'Authorization: Bearer <API_TOKEN>'"
+            challenge = REALM
+        else:
+            message = "invalid bearer token"
+            challenge = f'{REALM}, error="invalid_token"'
+        response = error_response(401, "unauthorized", message, {"WWW-Authenticate": challenge})
+        await response(scope, receive, send)
