@@ -230,6 +230,7 @@ async def health(request: Request) -> dict[str, Any]:
             "configured": services.settings.llm_configured,
             "model": services.settings.effective_llm_model,
             "engine_ready": engine.ready if engine is not None else False,
+            "classifier_ready": services.classifier.llm_ready,
         },
         "cluster": cluster.as_dict(),
         "runbooks": len(services.runbooks.current().runbooks),

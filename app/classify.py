@@ -139,6 +139,10 @@ class DspyClassifier:
         self._built: tuple[Any, Any, Any] | None = None
         self._lock = threading.Lock()
 
+    @property
+    def ready(self) -> bool:
+        return self._built is not None
+
     def warm_up(self) -> tuple[Any, Any, Any]:
         with self._lock:
             if self._built is None:
@@ -186,22 +190,32 @@ class DspyClassifier:
 class Classifier:
     """What the service uses: DSPy when an LLM is configured, the rules otherwise or on failure."""
 
-    def __init__(self, rules: RuleClassifier, llm: DspyClassifier | None = None) -> None:
+    def __init__(self, rules: RuleClassifier, llm: DspyClassifier | None = None, wait_for_llm: bool = True) -> None:
         self.rules = rules
         self.llm = llm
+        # The service answers with the rules while DSPy is still importing (seconds after startup) rather
+        # than hold the first question; the CLI waits, since it exists to ask the configured classifier.
+        self.wait_for_llm = wait_for_llm
+
+    @property
+    def llm_ready(self) -> bool:
+        return self.llm is not None and self.llm.ready
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Classifier:
+    def from_settings(cls, settings: Settings, wait_for_llm: bool = True) -> Classifier:
         llm = None
         model = settings.effective_llm_model
         if model is not None:
             llm = DspyClassifier(
                 model, settings.effective_llm_api_key, settings.llm_api_base, settings.classifier_timeout_s
             )
-        return cls(RuleClassifier(), llm)
+        return cls(RuleClassifier(), llm, wait_for_llm)
 
     async def classify(self, question: str, use_llm: bool = True) -> Classification:
         if self.llm is None or not use_llm:
+            return self.rules.classify(question)
+        if not self.llm.ready and not self.wait_for_llm:
+            log.info("LLM classifier still loading; rules answer")
             return self.rules.classify(question)
         try:
             # Building the program imports DSPy (seconds, once): not part of the per-question budget.

@@ -53,7 +53,7 @@ def start_services(settings: Settings) -> Services:
     runner = cluster.runner(settings)
     runbooks = RunbookStore(settings.runbooks_dir, settings.runbooks_reload_interval_s)
     runbooks.refresh()
-    classifier = Classifier.from_settings(settings)
+    classifier = Classifier.from_settings(settings, wait_for_llm=False)
     if settings.bash_tool_unsafe_allow_all:
         log.warning(
             "BASH_TOOL_UNSAFE_ALLOW_ALL is set: cluster-changing commands run WITHOUT human approval "

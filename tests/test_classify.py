@@ -92,3 +92,15 @@ def test_cli_errors_are_one_line_not_tracebacks(tmp_path: Path) -> None:
         assert result.returncode == 2
         assert result.stderr.startswith("error: ")
         assert "Traceback" not in result.stderr
+
+
+async def test_the_service_answers_with_rules_while_dspy_loads(fake_llm: FakeLLM) -> None:
+    llm = DspyClassifier("openai/fake-model", "sk-test", fake_llm.base_url, 5)
+    service = Classifier(RuleClassifier(), llm, wait_for_llm=False)
+    assert not service.llm_ready
+    found = await service.classify("pod OOMKilled exit code 137")
+    assert (found.problem_type, found.method) == ("oom_killed", "rules")
+    assert fake_llm.classification_requests == []  # nobody waited for DSPy
+    llm.warm_up()
+    fake_llm.classify = lambda q: "oom_killed"
+    assert (await service.classify("pod OOMKilled exit code 137")).method == "dspy"

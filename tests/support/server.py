@@ -6,6 +6,7 @@ import threading
 import time
 from typing import Any
 
+import httpx
 import uvicorn
 
 
@@ -25,7 +26,21 @@ class ServerThread:
             if time.monotonic() > deadline:
                 raise RuntimeError("uvicorn did not start within 60s")
             time.sleep(0.02)
+        self._wait_for_llm()
         return self
+
+    def _wait_for_llm(self, limit_s: float = 60.0) -> None:
+        """With an LLM configured, wait until its engine and classifier are loaded, so tests see them
+        answer (the service itself answers with the rules and waits for the engine meanwhile)."""
+        deadline = time.monotonic() + limit_s
+        while time.monotonic() < deadline:
+            try:
+                llm = httpx.get(f"{self.url}/health", timeout=10).json().get("llm") or {}
+            except (httpx.HTTPError, ValueError):
+                return  # not our service, or auth in front of /health: nothing to wait for
+            if not llm.get("configured") or (llm.get("engine_ready") and llm.get("classifier_ready")):
+                return
+            time.sleep(0.05)
 
     @property
     def url(self) -> str:
