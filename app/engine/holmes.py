@@ -120,6 +120,11 @@ class HolmesEngine:
     def ready(self) -> bool:
         return self._ready is not None and self._ready.done() and self._ready.exception() is None
 
+    @property
+    def failed(self) -> bool:
+        """Building the engine failed (it stays failed; /tools says why)."""
+        return self._ready is not None and self._ready.done() and self._ready.exception() is not None
+
     def _build(self) -> ToolCallingLLM:
         # litellm would otherwise try to download its model cost map on first use.
         os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
