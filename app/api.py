@@ -66,7 +66,7 @@ def _services(request: Request) -> Services:
     return services
 
 
-def _validation_message(exc: ValidationError | RequestValidationError) -> str:
+def validation_message(exc: ValidationError | RequestValidationError) -> str:
     parts = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
@@ -116,10 +116,6 @@ def _json_object(body: bytes) -> dict[str, Any]:
     return data
 
 
-def validation_message(exc: ValidationError | RequestValidationError) -> str:
-    return _validation_message(exc)
-
-
 async def _read_params(request: Request, extra: dict[str, Any] | None = None) -> AskParams:
     raw = await raw_params(request)
     raw.update(extra or {})
@@ -128,7 +124,7 @@ async def _read_params(request: Request, extra: dict[str, Any] | None = None) ->
     try:
         return AskParams.model_validate(raw)
     except ValidationError as exc:
-        raise InvalidParameter(_validation_message(exc)) from exc
+        raise InvalidParameter(validation_message(exc)) from exc
 
 
 async def investigation_response(
@@ -339,34 +335,31 @@ async def mcp_status(request: Request) -> dict[str, Any]:
     return {"servers": servers}
 
 
-_error = error_response
-
-
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CopilotError)
     async def _copilot_error(_: Request, exc: CopilotError) -> JSONResponse:
-        return _error(exc.status, exc.code, exc.message, exc.headers or None)
+        return error_response(exc.status, exc.code, exc.message, exc.headers or None)
 
     @app.exception_handler(ClientDisconnect)
     async def _client_gone(_: Request, exc: ClientDisconnect) -> JSONResponse:
         # Nobody is left to read this; without it the 500 handler would log a traceback per dropped upload.
-        return _error(400, "client_disconnected", "the client disconnected while sending the request")
+        return error_response(400, "client_disconnected", "the client disconnected while sending the request")
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return _error(422, "invalid_parameter", _validation_message(exc))
+        return error_response(422, "invalid_parameter", validation_message(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> Response:
         codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
         code = codes.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-        return _error(exc.status_code, code, message, dict(exc.headers or {}))
+        return error_response(exc.status_code, code, message, dict(exc.headers or {}))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.error("unhandled error", exc_info=exc, extra={"path": request.url.path})
-        return _error(500, "internal_error", "internal error; the service log has the details")
+        return error_response(500, "internal_error", "internal error; the service log has the details")
 
 
 async def root() -> PlainTextResponse:

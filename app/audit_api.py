@@ -25,7 +25,6 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from app.api import SSE_EVENT
 from app.audit import AuditLog, Live
 from app.errors import InvalidParameter, NotFound
-from app.redact import redact_data
 
 router = APIRouter()
 
@@ -215,4 +214,5 @@ async def _replay(reader: AuditReader, live: Live | None, inv_id: str, after: in
 
 
 def _sse(seq: int, etype: str, data: dict[str, Any]) -> ServerSentEvent:
-    return ServerSentEvent(data=json.dumps(redact_data(data), ensure_ascii=False), event=etype, id=str(seq))
+    # Stored events were redacted before they were recorded (app/stream.py `respond`): replay as stored.
+    return ServerSentEvent(data=json.dumps(data, ensure_ascii=False), event=etype, id=str(seq))

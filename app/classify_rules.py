@@ -128,11 +128,6 @@ def _matched_weights(text: str) -> dict[str, list[float]]:
     }
 
 
-def raw_scores(text: str) -> dict[str, float]:
-    """The summed pattern weights per type for an already normalised question."""
-    return {label: sum(weights) for label, weights in _matched_weights(text).items()}
-
-
 def _apply_precedence(text: str, scores: dict[str, float], error_string: bool) -> None:
     """Adjust the raw scores in place so that the label definitions win where vocabularies overlap.
 

@@ -45,13 +45,6 @@ class NotFound(CopilotError):
     status = 404
 
 
-class Unauthorized(CopilotError):
-    """No or a wrong bearer token while `API_TOKEN` is set."""
-
-    code = "unauthorized"
-    status = 401
-
-
 class PayloadTooLarge(CopilotError):
     code = "payload_too_large"
     status = 413
@@ -88,8 +81,3 @@ class EngineError(CopilotError):
 class ToolError(CopilotError):
     code = "tool_failed"
     status = 502
-
-
-class PolicyDenied(CopilotError):
-    code = "command_denied"
-    status = 403

@@ -111,11 +111,6 @@ def check_command(command: str, configured_context: str | None = None, unsafe_al
     return Decision("allowed", decision.reason, argvs)
 
 
-def check_kubectl(command: str, configured_context: str | None = None) -> Decision:
-    """Judge a single kubectl command (no pipeline)."""
-    return check_command(command, configured_context) if "|" not in command else _deny("pipes not expected here")
-
-
 def _flag_name(arg: str) -> str:
     return arg.split("=", 1)[0]
 
@@ -164,11 +159,3 @@ def check_kubectl_argv(argv: list[str], configured_context: str | None = None) -
     if verb in MUTATING_VERBS:
         return Decision("needs-approval", f"'{verb}' changes the cluster and needs approval")
     return _deny(f"'{verb}' is not a kubectl verb this service runs")
-
-
-def parse_display(command: str) -> str:
-    """A command normalised for display (quotes made explicit)."""
-    pipeline = split_pipeline(command)
-    if isinstance(pipeline, str):
-        return command
-    return " | ".join(shlex.join(argv) for argv in pipeline)

@@ -81,11 +81,6 @@ def format_label_selector(selector: Mapping[str, Any] | None) -> str:
     return ",".join(parts) if parts else NONE
 
 
-def join_or_none(values: Iterable[str]) -> str:
-    joined = ",".join(v for v in values if v)
-    return joined or NONE
-
-
 def containers_and_images(pod_spec: Mapping[str, Any] | None) -> tuple[str, str]:
     containers = (pod_spec or {}).get("containers") or []
     return (",".join(str(c.get("name", "")) for c in containers),

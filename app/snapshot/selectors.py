@@ -66,28 +66,6 @@ def parse_label_selector(selector: str) -> LabelMatcher:
     return lambda labels: all(requirement(labels) for requirement in requirements)
 
 
-def selector_from_label_selector(spec: Mapping[str, Any] | None) -> LabelMatcher:
-    """A predicate for a `metav1.LabelSelector` object (matchLabels + matchExpressions)."""
-    spec = spec or {}
-    match_labels: Mapping[str, str] = spec.get("matchLabels") or {}
-    expressions: list[Mapping[str, Any]] = spec.get("matchExpressions") or []
-
-    def matches(labels: Mapping[str, str]) -> bool:
-        if any(labels.get(k) != v for k, v in match_labels.items()):
-            return False
-        for expr in expressions:
-            key, op, values = expr.get("key", ""), expr.get("operator", ""), expr.get("values") or []
-            present = labels.get(key)
-            if (op == "In" and present not in values) or (op == "NotIn" and present in values):
-                return False
-            if (op == "Exists" and key not in labels) or (op == "DoesNotExist" and key in labels):
-                return False
-        return True
-
-    return matches
-
-
-# Field labels each kind supports beyond metadata.name / metadata.namespace (as the real server does).
 _FIELD_LABELS: dict[str, tuple[str, ...]] = {
     "Pod": ("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
             "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName"),

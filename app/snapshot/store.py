@@ -95,9 +95,6 @@ class Snapshot:
     def resource(self, group: str, name: str) -> ResourceType | None:
         return self.resources.get((group, name))
 
-    def resource_for_kind(self, group: str, kind: str) -> ResourceType | None:
-        return next((rt for rt in self.resources.values() if rt.group == group and rt.kind == kind), None)
-
     def items(self, resource: ResourceType) -> list[Obj]:
         return self.objects.get((resource.group, resource.name), [])
 
