@@ -194,7 +194,7 @@ class HolmesEngine:
             from holmes.core.prompt import PromptComponent, build_initial_ask_messages
 
             # Token diet: HolmesGPT's own sections (~3.7k tokens on every call: intro, generic guidelines,
-            # style guide, a list of every toolset we switched off, "no log tools" although pod_logs is
+            # style guide, a list of every toolset we switched off, "no log tools" although kubectl reads logs, is
             # ours) are replaced by our additions. Kept: the instructions of enabled toolsets that have
             # them (Prometheus, MCP), and the current time in one line instead of the time-and-skills block.
             overrides = {c: c is PromptComponent.SYSTEM_PROMPT_ADDITIONS for c in PromptComponent}

@@ -10,6 +10,7 @@ wait for a human's approval, previewed with a server-side dry run.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -54,7 +55,28 @@ class KubeCall(BaseModel):
 
     def display(self) -> str:
         """The equivalent command line, for people: audit, approvals, answers. Never parsed back to run."""
-        return shlex.join(["kubectl", *self.args()])
+        return human_command(self.args())
+
+
+_SHORT = {"--namespace": "-n", "--output": "-o", "--selector": "-l", "--container": "-c"}
+
+
+def human_command(args: list[str]) -> str:
+    """argv as a person would type it (`-n shop -o wide`); the service itself runs the `--flag=value` form."""
+    shown = ["kubectl"]
+    for arg in args:
+        flag, eq, value = arg.partition("=")
+        if arg == "--all-namespaces":
+            shown.append("-A")
+        elif eq and flag in _SHORT:
+            shown += [_SHORT[flag], value]
+        else:
+            shown.append(arg)
+    return " ".join(arg if _PLAIN.fullmatch(arg) else shlex.quote(arg) for arg in shown)
+
+
+# Left unquoted in displayed commands (as runbook authors write them): JSONPaths, selectors, ?verbose.
+_PLAIN = re.compile(r"[\w@%+=:,./\-\[\]*?!]+")
 
 
 def _scope(namespace: str | None, all_namespaces: bool) -> list[str]:
@@ -122,7 +144,7 @@ class Get(_Scoped):
         shown = self.args()
         if self.output == "yaml":
             shown[shown.index("--output=json")] = "--output=yaml"
-        return shlex.join(["kubectl", *shown])
+        return human_command(shown)
 
 
 class Describe(_Scoped):
