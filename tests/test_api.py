@@ -162,7 +162,7 @@ def test_llm_investigation_over_sse_runs_a_real_kubectl(llm_service: str, fake_l
     assert first(events, "classification")["problem_type"] == "pod_crash"
     call = first(events, "tool_call")
     assert call["tool"] == "kubectl"
-    assert call["args"] == {"verb": "get", "kind": "pods", "namespace": "shop"}
+    assert call["args"] == {"verb": "get", "kind": "pods", "namespace": "shop", "command": "kubectl get pods -n shop"}
     result = first(events, "tool_result")
     assert result["id"] == call["id"]
     assert result["status"] == "success"

@@ -43,53 +43,38 @@ _EVENT_KINDS = {k.lower(): k for k in ("Pod", "Node", "Deployment", "ReplicaSet"
                                        "PersistentVolume", "HorizontalPodAutoscaler", "Namespace", "Endpoints")}
 
 
-def _p(description: str, kind: str | list[str] = "string", **extra: Any) -> ToolParameter:
+def _p(description: str | None, kind: str | list[str] = "string", **extra: Any) -> ToolParameter:
     return ToolParameter(description=description, type=kind, required=False, **extra)
 
 
-_COMMON = {
-    "kind": _p("Resource: pods, deployments, services, nodes, events, ingresses, pvc, ... (Secrets are never "
-               "readable). top: pods|nodes. rollout: deployment|statefulset|daemonset. events: the object's kind."),
-    "name": _p("Object name (logs: the pod; events: the object; helm_releases: the release)."),
-    "namespace": _p("Namespace."),
-    "all_namespaces": _p("All namespaces.", "boolean"),
-    "selector": _p("Label selector, e.g. app=cart,tier!=db."),
-}
+# The schemas the model sees are kept small (they are sent on every LLM call); read_call also accepts the
+# rarer fields the typed calls take (field_selector, columns, sort_by, since, type, reason, head, ...).
 READ_PARAMETERS: dict[str, ToolParameter] = {
-    "verb": ToolParameter(description="What to read.", type="string", enum=_READ_VERBS),
-    **_COMMON,
-    "field_selector": _p("get: field selector, e.g. status.phase!=Running."),
-    "output": _p("get: output format.", enum=["table", "wide", "yaml", "json", "name"]),
-    "columns": _p("get: custom columns NAME:.json.path", "array", items=ToolParameter(type="string")),
-    "sort_by": _p("get: JSONPath to sort by; top: cpu|memory."),
-    "container": _p("logs: container."),
-    "previous": _p("logs: the previous (crashed) instance.", "boolean"),
-    "tail": _p("logs: last N lines (default 200).", "integer"),
-    "since": _p("logs: only newer than, e.g. 10m."),
-    "type": _p("events: Normal|Warning."),
-    "reason": _p("events: reason, e.g. FailedScheduling."),
-    "filter": _p("JMESPath over the JSON output, e.g. items[?status.phase!='Running'].metadata.name"),
-    "grep": _p("Keep lines matching this regex (case-insensitive)."),
-    "grep_invert": _p("Keep lines NOT matching grep.", "boolean"),
-    "head": _p("First N lines.", "integer"),
-    "tail_lines": _p("Last N lines.", "integer"),
-    "count": _p("Only the number of lines.", "boolean"),
+    "verb": ToolParameter(type="string", enum=_READ_VERBS),
+    "kind": _p("e.g. pods, deployments, nodes, ingresses (never secrets)"),
+    "name": _p("object, pod (logs) or release"),
+    "namespace": _p(None),
+    "all_namespaces": _p(None, "boolean"),
+    "selector": _p("labels, e.g. app=cart"),
+    "output": _p(None, enum=["wide", "yaml", "json"]),
+    "columns": _p("{NAME: .json.path}", "object", additional_properties={"type": "string"}),
+    "container": _p(None),
+    "previous": _p("logs of the crashed instance", "boolean"),
+    "tail": _p("log lines", "integer"),
+    "filter": _p("JMESPath over the JSON"),
+    "grep": _p("keep matching lines (regex)"),
 }
 ACTION_PARAMETERS: dict[str, ToolParameter] = {
-    "action": ToolParameter(description="The change (always waits for a human's approval).", type="string",
-                            enum=_ACTIONS),
-    "kind": _p("Workload kind: deployment|statefulset|daemonset (patch: also service, node, ...)."),
-    "name": _p("Object name (cordon/uncordon: the node)."),
-    "namespace": _p("Namespace."),
-    "replicas": _p("scale: replica count.", "integer"),
-    "to_revision": _p("rollout_undo: revision.", "integer"),
-    "container": _p("set_image / set_resources: container."),
-    "image": _p("set_image: the new image."),
-    "requests": _p("set_resources: e.g. {\"memory\": \"512Mi\"}.", "object", additional_properties={"type": "string"}),
-    "limits": _p("set_resources: e.g. {\"memory\": \"1Gi\"}.", "object", additional_properties={"type": "string"}),
-    "phase": _p("delete_pod: delete every pod in this phase instead of one (Failed|Succeeded)."),
-    "patch_type": _p("patch: strategic|merge|json."),
-    "patch": _p("patch: the body (an object; a list of operations for json).", ["object", "array"]),
+    "action": ToolParameter(type="string", enum=_ACTIONS),
+    "kind": _p("deployment, statefulset, daemonset, ..."),
+    "name": _p("object (cordon: node)"),
+    "namespace": _p(None),
+    "replicas": _p(None, "integer"),
+    "container": _p(None),
+    "image": _p(None),
+    "requests": _p("e.g. {memory: 512Mi}", "object", additional_properties={"type": "string"}),
+    "limits": _p(None, "object", additional_properties={"type": "string"}),
+    "patch": _p("strategic merge body (a list: JSON patch)", ["object", "array"]),
 }
 
 
@@ -121,6 +106,8 @@ def read_call(params: dict[str, Any]) -> tuple[kc.KubeCall, Shape]:
     if verb == "get":
         v = _values(params, {"kind", "name", "selector", "field_selector", "output", "columns", "sort_by"} | scoped,
                     verb)
+        if isinstance(v.get("columns"), dict):  # {NAME: .json.path}, as the schema offers it
+            v["columns"] = [f"{name}:{path}" for name, path in v["columns"].items()]
         call = _build(kc.Get, v)
     elif verb == "describe":
         call = _build(kc.Describe, _values(params, {"kind", "name", "selector"} | scoped, verb))
@@ -186,7 +173,10 @@ def action_call(params: dict[str, Any]) -> kc.Action:
     elif action == "set_resources":
         cls, fields = kc.SetResources, _values(params, workload | {"container", "requests", "limits"}, action)
     elif action == "patch":
-        cls, fields = kc.Patch, _values(params, workload | {"patch_type", "patch"}, action)
+        fields = _values(params, workload | {"patch_type", "patch"}, action)
+        if "patch_type" not in fields and isinstance(fields.get("patch"), list):
+            fields["patch_type"] = "json"
+        cls = kc.Patch
     else:
         raise CallError(f"action must be one of {', '.join(_ACTIONS)}")
     built = _build(cls, fields)
@@ -230,9 +220,7 @@ class KubectlTool(Tool):
     def __init__(self, runner: KubectlRunner) -> None:
         super().__init__(
             name="kubectl",
-            description=("Read the cluster (read-only). Pass values, not a command line; e.g. "
-                         "{verb: get, kind: pods, namespace: shop, output: wide} or "
-                         "{verb: logs, name: POD, namespace: shop, previous: true}."),
+            description="Read the cluster with values, e.g. {verb: logs, name: POD, namespace: shop}.",
             parameters=READ_PARAMETERS,
         )
         self._runner = runner
@@ -243,7 +231,7 @@ class KubectlTool(Tool):
             call, shape = read_call(params)
         except CallError as exc:
             return _invalid(exc, params)
-        on_start(context.tool_call_id, self.name, params)
+        on_start(context.tool_call_id, self.name, {**params, "command": call.display()})
         return to_structured(self._runner.run(call, shape, cancel=cancel), params)
 
     def get_parameterized_one_liner(self, params: dict[str, Any]) -> str:
@@ -259,8 +247,7 @@ class KubectlActionTool(Tool):
     def __init__(self, runner: KubectlRunner) -> None:
         super().__init__(
             name="kubectl_action",
-            description=("Change the cluster (scale, restart, undo, delete a pod, cordon, set image/resources, "
-                         "patch). Always waits for a human's approval; propose one only for a confirmed cause."),
+            description="Change the cluster; waits for a human's approval. Only for a confirmed cause.",
             parameters=ACTION_PARAMETERS,
         )
         self._runner = runner
@@ -283,7 +270,7 @@ class KubectlActionTool(Tool):
             action = action_call(params)
         except CallError as exc:
             return _invalid(exc, params)
-        on_start(context.tool_call_id, self.name, params)
+        on_start(context.tool_call_id, self.name, {**params, "command": action.display()})
         # user_approved is set by HolmesGPT only after our /approvals endpoint recorded a human "yes".
         return to_structured(self._runner.run(action, approved=context.user_approved, cancel=cancel), params)
 
