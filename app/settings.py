@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     cluster_snapshot: Path | None = Field(
         None, description="Serve this snapshot directory in-process and point every tool at it."
     )
+    cluster_snapshot_writable: bool = Field(
+        False, description="Serve cluster_snapshot writable: approved changes are applied in memory (never to the "
+                           "directory) and recorded at /_snapshot/writes on the snapshot server.",
+    )
     # Tools
     prometheus_url: str | None = Field(None, description="Prometheus base URL; enables metrics tools.")
     prometheus_headers: dict[str, str] = Field(
