@@ -28,16 +28,20 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 @cli.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
+    host: Annotated[str, typer.Option(
+        help="Interface to listen on (0.0.0.0: every interface, as the container image does).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     config: Annotated[Path | None, typer.Option(help="Config file (default $CONFIG_FILE).")] = None,
     log_level: Annotated[
         str | None, typer.Option(help="debug, info, warning, error (default: LOG_LEVEL / config).")
     ] = None,
 ) -> None:
-    """Start the HTTP service."""
+    """Start the HTTP service (on 127.0.0.1 unless --host says otherwise)."""
+    import logging
+
     import uvicorn
 
+    from app.auth import exposure_warning
     from app.main import create_app
     from app.observability import configure_logging
     from app.settings import load_settings
@@ -49,8 +53,12 @@ def serve(
     # Our handler from the first line on: uvicorn's own startup lines are JSON (and redacted) too.
     level = settings.log_level or "info"
     configure_logging(settings.log_format, level)
+    warning = exposure_warning(host, settings)
+    if warning:
+        logging.getLogger("app.serve").warning(warning)
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1; app/proxies.py decides instead.
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, log_level=level,
-                timeout_graceful_shutdown=10)
+                timeout_graceful_shutdown=10, proxy_headers=False)
 
 
 @cli.command()

@@ -67,7 +67,8 @@ class Cluster:
             kubeconfig = settings.data_dir / "snapshot-kubeconfig.yaml"
             kubeconfig.parent.mkdir(parents=True, exist_ok=True)
             try:
-                running = start_snapshot_server(settings.cluster_snapshot, kubeconfig_path=kubeconfig)
+                running = start_snapshot_server(settings.cluster_snapshot, kubeconfig_path=kubeconfig,
+                                                writable=settings.cluster_snapshot_writable)
             except (SnapshotError, OSError) as exc:
                 raise ConfigError(f"cannot serve snapshot {settings.cluster_snapshot}: {exc}") from exc
             return cls("snapshot", running.kubeconfig, None, running, settings.cluster_snapshot)
