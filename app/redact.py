@@ -376,8 +376,3 @@ class RedactingFilter(logging.Filter):
             if key not in self._STANDARD and isinstance(value, str | dict | list):
                 setattr(record, key, redact_data(value))
         return True
-
-
-def redact_object(value: Any) -> Any:
-    """A Kubernetes object (or List) with every secret-looking value masked, structure kept."""
-    return redact_data(value)
