@@ -185,6 +185,11 @@ class KubectlRunner:
             os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
 
+    def live_pids(self) -> list[int]:
+        """Process (and process group) ids of the kubectl calls running now."""
+        with self._lock:
+            return [proc.pid for proc in self._live]
+
     def kill_all(self) -> int:
         """Kill every running kubectl (shutdown). Returns how many were running."""
         with self._lock:
