@@ -51,30 +51,30 @@ def _p(description: str | None, kind: str | list[str] = "string", **extra: Any) 
 # rarer fields the typed calls take (field_selector, columns, sort_by, since, type, reason, head, ...).
 READ_PARAMETERS: dict[str, ToolParameter] = {
     "verb": ToolParameter(type="string", enum=_READ_VERBS),
-    "kind": _p("e.g. pods, deployments, nodes, ingresses (never secrets)"),
-    "name": _p("object, pod (logs) or release"),
+    "kind": _p("e.g. pods, deploy, nodes (not secrets)"),
+    "name": _p("object; logs: pod"),
     "namespace": _p(None),
     "all_namespaces": _p(None, "boolean"),
-    "selector": _p("labels, e.g. app=cart"),
+    "selector": _p("e.g. app=cart"),
     "output": _p(None, enum=["wide", "yaml", "json"]),
     "columns": _p("{NAME: .json.path}", "object", additional_properties={"type": "string"}),
     "container": _p(None),
-    "previous": _p("logs of the crashed instance", "boolean"),
-    "tail": _p("log lines", "integer"),
-    "filter": _p("JMESPath over the JSON"),
-    "grep": _p("keep matching lines (regex)"),
+    "previous": _p("crashed instance's logs", "boolean"),
+    "tail": _p(None, "integer"),
+    "filter": _p("JMESPath"),
+    "grep": _p("regex"),
 }
 ACTION_PARAMETERS: dict[str, ToolParameter] = {
     "action": ToolParameter(type="string", enum=_ACTIONS),
-    "kind": _p("deployment, statefulset, daemonset, ..."),
-    "name": _p("object (cordon: node)"),
+    "kind": _p("default deployment"),
+    "name": _p(None),
     "namespace": _p(None),
     "replicas": _p(None, "integer"),
     "container": _p(None),
     "image": _p(None),
-    "requests": _p("e.g. {memory: 512Mi}", "object", additional_properties={"type": "string"}),
+    "requests": _p("{memory: 512Mi}", "object", additional_properties={"type": "string"}),
     "limits": _p(None, "object", additional_properties={"type": "string"}),
-    "patch": _p("strategic merge body (a list: JSON patch)", ["object", "array"]),
+    "patch": _p("merge body, or JSON patch list", ["object", "array"]),
 }
 
 
@@ -220,7 +220,7 @@ class KubectlTool(Tool):
     def __init__(self, runner: KubectlRunner) -> None:
         super().__init__(
             name="kubectl",
-            description="Read the cluster with values, e.g. {verb: logs, name: POD, namespace: shop}.",
+            description="Read the cluster (values, not a command line).",
             parameters=READ_PARAMETERS,
         )
         self._runner = runner
@@ -247,7 +247,7 @@ class KubectlActionTool(Tool):
     def __init__(self, runner: KubectlRunner) -> None:
         super().__init__(
             name="kubectl_action",
-            description="Change the cluster; waits for a human's approval. Only for a confirmed cause.",
+            description="Change the cluster; a human must approve. Only for a confirmed cause.",
             parameters=ACTION_PARAMETERS,
         )
         self._runner = runner
