@@ -132,6 +132,17 @@ class Settings(BaseSettings):
         10000, ge=1, description="Investigations kept in the audit trail (data_dir/audit.db); older ones are pruned.",
     )
 
+    # Security audit (app/security/)
+    security_allowed_registries: list[str] = Field(
+        default_factory=list,
+        description="Registries (or registry/path prefixes) images may come from; empty = no registry check.",
+    )
+    security_trivy: bool = Field(
+        True, description="Scan images with the trivy CLI when it is on PATH and the cluster has no "
+                          "trivy-operator VulnerabilityReports.",
+    )
+    security_trivy_timeout_s: float = Field(300.0, gt=0, description="Timeout of one `trivy image` scan, in seconds.")
+
     @field_validator("log_format", "log_level", mode="before")
     @classmethod
     def _lower(cls, value: Any) -> Any:
