@@ -108,7 +108,8 @@ CASES: dict[str, tuple[Build, Build]] = {
         _deploy(lambda o: _sc(o).update(runAsUser=0)), _deploy(lambda o: _sc(o).update(runAsUser=1000))),
     "pss-restricted/seccomp": (
         _deploy(lambda o: _pod_sc(o).pop("seccompProfile")),
-        _deploy(lambda o: (_pod_sc(o).pop("seccompProfile"), _sc(o).update(seccompProfile={"type": "RuntimeDefault"})))),
+        _deploy(lambda o: (_pod_sc(o).pop("seccompProfile"),
+                           _sc(o).update(seccompProfile={"type": "RuntimeDefault"})))),
     "pss-restricted/capabilities": (
         _deploy(lambda o: _sc(o).update(capabilities={"drop": ["NET_RAW"]})),
         _deploy(lambda o: _sc(o).update(capabilities={"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}))),
@@ -140,8 +141,8 @@ CASES: dict[str, tuple[Build, Build]] = {
     "rbac/wildcard": (
         lambda: {"clusterroles": [{"metadata": {"name": "ci"}, "rules": [{"apiGroups": ["apps"], "resources":
                                                                           ["deployments"], "verbs": ["*"]}]}]},
-        lambda: {"clusterroles": [{"metadata": {"name": "ci"}, "rules": [{"apiGroups": ["apps"], "resources":
-                                                                          ["deployments"], "verbs": ["get", "patch"]}]}]}),
+        lambda: {"clusterroles": [{"metadata": {"name": "ci"}, "rules": [
+            {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "patch"]}]}]}),
     "rbac/admin-service-account": (
         lambda: {"clusterroles": [ADMIN], "clusterrolebindings": [
             _binding("ClusterRoleBinding", "ClusterRole", "cluster-admin", SA_DEFAULT)]},
