@@ -7,7 +7,9 @@ secret value: literal credentials in env are reported by variable NAME only.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 import yaml
@@ -89,15 +91,21 @@ def show(value: Any) -> str:
     if isinstance(value, str):
         return value if value else '""'
     if isinstance(value, (list, dict)):
-        import json
-
         text = json.dumps(value, separators=(",", ":"), sort_keys=True)
         return text if len(text) <= 160 else text[:157] + "..."
     return str(value)
 
 
 def to_yaml(document: Any) -> str:
-    return yaml.safe_dump(document, sort_keys=False, default_flow_style=False).rstrip()
+    # Fixes repeat across workloads (same field, same container name): render each distinct one once.
+    return _yaml_of(json.dumps(document))
+
+
+@lru_cache(maxsize=4096)
+def _yaml_of(document_json: str) -> str:
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when built with it
+    text: str = yaml.dump(json.loads(document_json), Dumper=dumper, sort_keys=False, default_flow_style=False)
+    return text.rstrip()
 
 
 @dataclass(frozen=True)

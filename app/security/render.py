@@ -113,9 +113,9 @@ def print_table(report: AuditReport, width: int | None = None) -> None:
             continue
         table = Table(title=Text(f"{severity.upper()} ({len(rows)})", style=STYLE[severity]), title_justify="left",
                       show_lines=True, expand=True)
-        table.add_column("Rule / object", overflow="fold", ratio=2)
+        table.add_column("Rule / object", overflow="fold", ratio=3)
         table.add_column("Finding, evidence" + (" and fix" if severity in ("critical", "high") else ""),
-                         overflow="fold", ratio=5)
+                         overflow="fold", ratio=7)
         for f in rows:
             body = Text(f.message)
             for e in f.evidence[:4]:
