@@ -53,8 +53,7 @@ class Collected:
         return all_findings(self.runs)
 
     def evidence(self) -> str:
-        block = findings_block(self.ranked, self.group)
-        return f"{self.security}\n\n{block}" if self.security else block
+        return self.security or findings_block(self.ranked, self.group)
 
     def summary(self) -> str:
         relevant = [r.finding for r in self.ranked if r.score >= RELEVANT and r.finding.analyzer != "events"]

@@ -20,7 +20,7 @@ from app.security.model import SecurityFinding
 from app.targets import explicit_namespace
 
 MAX_DETAILED = 5
-EVIDENCE_CHARS = 2400
+EVIDENCE_CHARS = 2000
 _LEVEL = re.compile(r"(?i)\b(restricted|baseline)\b")
 
 
@@ -44,9 +44,12 @@ def _line(f: SecurityFinding) -> str:
 
 
 def evidence_block(report: AuditReport, limit: int = EVIDENCE_CHARS) -> str:
-    """The audit for the model: score, levels, the worst findings with evidence, the rest counted by rule."""
+    """The audit for the model, as a `<security_audit>` block: score, levels, the worst findings with evidence,
+    the rest counted by rule (≤ `limit` chars)."""
     levels = report.levels()
-    lines = [f"Security audit of {report.namespace or 'all namespaces'}: score {report.score}/100, counts "
+    lines = ["<security_audit>",
+             "The deterministic security audit ran before you; explain and prioritise it, verify before relying on it.",
+             f"Security audit of {report.namespace or 'all namespaces'}: score {report.score}/100, counts "
              f"{report.counts()}; PSS levels {levels}",
              *(f"note: {n}" for n in report.notes)]
     rest: Counter[str] = Counter()
@@ -58,7 +61,8 @@ def evidence_block(report: AuditReport, limit: int = EVIDENCE_CHARS) -> str:
     if rest:
         lines.append("also: " + ", ".join(f"{rule} x{n}" for rule, n in rest.most_common()))
     text = "\n".join(lines)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    tail = "\n</security_audit>"
+    return (text if len(text) + len(tail) <= limit else text[: limit - len(tail) - 3] + "...") + tail
 
 
 def render_answer(question: str, report: AuditReport) -> str:

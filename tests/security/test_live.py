@@ -218,7 +218,8 @@ def test_llm_evidence_carries_the_audit(reader: ClusterReader) -> None:
     store.refresh()
     collected = RunbookEngine(reader, None, store).collect_sync("这个集群安全吗？", "security", None)
     evidence = collected.evidence()
-    assert evidence.startswith("Security audit of all namespaces: score")
+    assert evidence.startswith("<security_audit>\n") and evidence.endswith("</security_audit>")
+    assert "Security audit of all namespaces: score" in evidence and len(evidence) <= 2000
     assert "rbac/admin-service-account" in evidence and STRIPE_KEY not in evidence
     other = RunbookEngine(reader, None, store).collect_sync("pod 一直重启", "pod_crash", None)
     assert "Security audit" not in other.evidence()
