@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -19,7 +19,14 @@ from app.services import Services
 router = APIRouter()
 
 
-@router.get("/api/v1/audit", summary="Security audit: Pod Security Standards, misconfiguration, RBAC, exposure, CVEs")
+_RESPONSES: dict[int | str, dict[str, Any]] = {200: {
+    "description": "The audit report (`format=json`) or a SARIF 2.1.0 log (`format=sarif`).",
+    "content": {"application/json": {"schema": {"type": "object"}},
+                "application/sarif+json": {"schema": {"type": "object"}}}}}
+
+
+@router.get("/api/v1/audit", summary="Security audit: Pod Security Standards, misconfiguration, RBAC, exposure, CVEs",
+            responses=_RESPONSES)
 async def security_audit(
     request: Request,
     namespace: Annotated[str | None, Query(max_length=253, description="Only this namespace.")] = None,
