@@ -130,6 +130,8 @@ def audit(
         Path | None, typer.Option("--snapshot", help="Serve this snapshot directory in-process for the run.")
     ] = None,
     no_trivy: Annotated[bool, typer.Option("--no-trivy", help="Never run the trivy CLI.")] = False,
+    cluster: Annotated[str | None, typer.Option("--cluster", help="Kube context (default: KUBE_CONTEXT / current).")
+                       ] = None,
     config: Annotated[Path | None, typer.Option(help="Config file (default $CONFIG_FILE).")] = None,
 ) -> None:
     """Security audit: Pod Security Standards, misconfiguration, RBAC, network exposure, image CVEs."""
@@ -141,7 +143,7 @@ def audit(
     if output not in ("table", "json", "sarif"):
         raise _fail(f"--format must be table, json or sarif, not {output!r}")
     try:
-        settings = load_settings(config)
+        settings = load_settings(config, **({"kube_context": cluster} if cluster else {}))
         options = options_from(settings, parse_namespace(namespace), parse_workload(workload), trivy=not no_trivy)
         report = audit_cluster(settings, options, snapshot)
     except CopilotError as exc:  # bad filters, config errors, ClusterUnreachable

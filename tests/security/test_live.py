@@ -223,3 +223,16 @@ def test_llm_evidence_carries_the_audit(reader: ClusterReader) -> None:
     assert "rbac/admin-service-account" in evidence and STRIPE_KEY not in evidence
     other = RunbookEngine(reader, None, store).collect_sync("pod 一直重启", "pod_crash", None)
     assert "Security audit" not in other.evidence()
+
+
+def test_cli_cluster_option_picks_the_kube_context(demo: RunningSnapshot, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KUBECONFIG", str(demo.kubeconfig))
+    config = tmp_path / "config.yaml"
+    config.write_text(f"runbooks_dir: {RUNBOOKS}\ndata_dir: {tmp_path / 'data'}\n")
+    ok = CliRunner().invoke(cli, ["audit", "--cluster", "snapshot-demo-prod-eu-1", "-n", "payments", "-o", "json",
+                                  "--config", str(config)])
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.output)["scope"]["namespace"] == "payments"
+    bad = CliRunner().invoke(cli, ["audit", "--cluster", "no-such-context", "--config", str(config)])
+    assert bad.exit_code == 1 and "no-such-context" in bad.output and "Traceback" not in bad.output
