@@ -57,7 +57,8 @@ RULES = (RESOURCES, IMAGE_TAG, PROBES, READ_ONLY_ROOT, AUTOMOUNT, SECRET_ENV, NO
 _SECRET_NAME = re.compile(
     r"(?i)(passw(or)?d|passwd|\bpwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential"
     r"|client[_-]?secret|signing[_-]?key|encryption[_-]?key|auth[_-]?(key|token))")
-_REFERENCE_NAME = re.compile(r"(?i)(_file|_path|_name|_ref|_id|_kind|_url_file)$")
+_REFERENCE_NAME = re.compile(r"(?i)(_file|_path|_name|_ref|_id|_kind|_type|_url|_uri|_endpoint|_host|_ttl|_expiry"
+                             r"|_length|_header)$")
 # Values that are credentials whatever the name: cloud / SaaS key formats and URLs with a password.
 _SECRET_VALUE = re.compile(
     r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\bAIza[0-9A-Za-z_\-]{35}\b|\bgh[pousr]_[A-Za-z0-9]{36,}\b"

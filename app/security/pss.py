@@ -276,8 +276,6 @@ def _restricted_capabilities(w: Workload) -> list[Violation]:
         return []
     out: list[Violation] = []
     for ln, i, c in containers(w.pod_spec):
-        if ln == "ephemeralContainers":
-            continue  # ephemeral containers cannot set capabilities (the PSA check skips them too)
         caps = _sc(c).get("capabilities") or {}
         dropped = [str(d).upper() for d in caps.get("drop") or []]
         added = [str(a).upper().removeprefix("CAP_") for a in caps.get("add") or []]

@@ -127,7 +127,9 @@ CASES: dict[str, tuple[Build, Build]] = {
         _deploy(lambda o: container(o).update(env=[{"name": "DB_PASSWORD", "value": "hunter2-do-not-leak"}])),
         _deploy(lambda o: container(o).update(env=[
             {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}},
-            {"name": "DB_PASSWORD_FILE", "value": "/run/secrets/db"}, {"name": "LOG_LEVEL", "value": "info"}]))),
+            {"name": "DB_PASSWORD_FILE", "value": "/run/secrets/db"}, {"name": "LOG_LEVEL", "value": "info"},
+            {"name": "OAUTH_TOKEN_URL", "value": "https://login.example.com/token"},
+            {"name": "API_KEY", "value": "$(API_KEY_FROM_SECRET)"}]))),
     "misconfig/automount-token": (
         _deploy(lambda o: pod_spec(o).pop("automountServiceAccountToken")),
         _deploy(lambda o: pod_spec(o).pop("automountServiceAccountToken"),
