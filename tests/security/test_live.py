@@ -22,7 +22,7 @@ from app.security.answer import audit_for_question, render_answer
 from app.security.console import audit_with_reader
 from app.security.engine import AUDIT_KINDS, AuditOptions, AuditReport, run_audit
 from app.security.render import to_sarif
-from app.security.trivy import ImageScan, parse_trivy_json
+from app.security.trivy import ImageScan, parse_trivy_json, scan_image, scan_images
 from app.snapshot.server import RunningSnapshot, start_snapshot_server
 from deploy.render_chart import render
 from tests.support.app import DEMO_SNAPSHOT, ROOT, RUNBOOKS
@@ -184,6 +184,11 @@ def test_trivy_json_report_is_parsed() -> None:
     high = scan.at("HIGH")[0]
     assert (high.package, high.installed, high.fixed) == ("libssl3", "3.0.14-1~deb12u2", None)
     assert scan.at("MEDIUM")[0].fixed == "3.0.14-1~deb12u2+deb12u1"
+
+
+def test_a_failing_trivy_run_is_skipped_not_fatal(tmp_path: Path) -> None:
+    assert scan_image(str(tmp_path / "no-trivy-here"), "nginx:1.27.2") is None  # cannot start
+    assert scan_images("/bin/false", ["nginx:1.27.2", "redis:7.4.1"]) == {}  # exits non-zero
 
 
 def test_trivy_scans_feed_findings_when_the_cluster_has_no_reports(reader: ClusterReader) -> None:
