@@ -39,6 +39,7 @@ ProblemType = Literal[
     "network",
     "storage",
     "cluster_health",
+    "security",
     "general",
 ]
 PROBLEM_TYPES: tuple[str, ...] = get_args(ProblemType)
@@ -112,7 +113,8 @@ def _signature() -> type[dspy.Signature]:
         monitoring stack; image_pull: ErrImagePull/ImagePullBackOff, registry auth, tags; pod_pending:
         unschedulable pods; node_not_ready: NotReady nodes, kubelet, runtime, CNI; network: service, DNS,
         ingress, NetworkPolicy, no endpoints, 502/503; storage: PVC/PV binding, mount/attach, storage
-        classes; cluster_health: overall health check of a cluster or namespace; general: questions
+        classes; cluster_health: overall health check of a cluster or namespace; security: security audit or
+        posture — Pod Security Standards compliance, RBAC privileges, exposure, CVEs, credentials; general: questions
         about resources or concepts that are not a failure."""
 
         question: str = dspy.InputField()

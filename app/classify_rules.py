@@ -34,6 +34,7 @@ _ORDER: tuple[str, ...] = (
     "pod_pending",
     "node_not_ready",
     "network",
+    "security",
     "cluster_health",
     GENERAL,
 )
@@ -108,6 +109,10 @@ _TROUBLE = _compile(
     r"|超出|超了|不够|不足|为什么|为啥|咋回事|怎么回事|没有 ?endpoints|满|爆|找不到|不存在|不匹配",
     r"|失联|掉线|过期|被杀|干掉|用完|没有.{0,6}匹配",
 )
+# The question names security itself: an audit, not an outage or a generic health check.
+_SECURITY = _compile(r"secur|安全|漏洞|\bcves?\b|\brbac\b|权限|complian|合规|privileged|特权|vulnerab")
+# A definition question ("what is PSA?") stays general even when it names security terms.
+_DEFINITION = _compile(r"what(?: is|'s| are| does)\b|什么是|是什么|是啥|explain|解释|介绍|difference|区别|\bvs\.?\b")
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -172,11 +177,17 @@ def _apply_precedence(text: str, scores: dict[str, float], error_string: bool) -
         scores["node_not_ready"] += 2
     # "What is X" / "list the pods" with no sign of a failure is a concept or lookup question; asking
     # what an error string means ("what is NXDOMAIN") is asking about that failure.
+    # A security question that also reads as a health check ("安全巡检") is the security audit.
+    if _SECURITY.search(text) and scores["security"] >= 5:
+        scores["cluster_health"] *= 0.5
+    # "Which pods run as root?" is an audit question, not a lookup: only definitions stay general.
+    security_audit = scores["security"] >= 5 and not _DEFINITION.search(text)
     if (
         _CONCEPT.search(text)
         and not _TROUBLE.search(text)
         and not error_string
         and scores["cluster_health"] < 5
+        and not security_audit
     ):
         scores[GENERAL] = max(scores.values()) + 3
 

@@ -40,6 +40,8 @@ RULES: dict[str, tuple[tuple[float, str], ...]] = {
         (5, r"exec format error|exec user process caused|executable file not found"),
         (2, r"command not found|exec: |entrypoint|启动命令|启动脚本|\bcommand\b|permission denied"),
         (5, r"runasnonroot|(running|completed) (then|and then|->) (error|running)"),
+        # The kubelet's CreateContainerConfigError for runAsNonRoot: a pod that cannot start, not an audit.
+        (9, r"image will run as root|runasnonroot and image|non-numeric user"),
         (5, r"backofflimit|backoff limit|deadlineexceeded|job.{0,12}fail|completed.{0,20}restart"),
         (5, r"failed to create (containerd |shim )?task|oci runtime|runc create"),
         (5, r"(starting|failed to start) container"),
@@ -276,6 +278,32 @@ RULES: dict[str, tuple[tuple[float, str], ...]] = {
         (3, r"controller-manager|组件|componentstatus|report|报告|\bdaily\b|每日|每天|日报|\bscan\b"),
         (3, r"before (the )?(release|deploy|upgrade)|发版前|上线前"),
         (1, r"\bcluster\b|集群|命名空间|namespace|\bns\b|环境|\benv\b|kube-system"),
+    ),
+    # Security posture: Pod Security Standards, RBAC, exposure, CVEs, credentials — an audit, not an outage.
+    "security": (
+        (7, r"pod ?security (standards?|admission|polic(y|ies))|\bpss\b|\bpsa\b|podsecurity|kube-bench"
+            r"|cis (kubernetes )?benchmark|安全基线|安全标准"),
+        (7, r"complian(t|ce) with (the )?(restricted|baseline)|(restricted|baseline) (profile|level|standard|policy)"
+            r"|(满足|符合|达到).{0,8}(restricted|baseline)"),
+        (7, r"security (audit|scan|check|review|report|posture|assessment|risks?|issues?|holes?)|安全(审计|扫描|检查"
+            r"|巡检|报告|评估|合规|隐患|风险|问题|漏洞|配置)|安全吗|安不安全|是否安全|够安全|足够安全"),
+        (7, r"\bcves?\b|vulnerabilit|漏洞|trivy|镜像扫描|image scan|scan (the |my |our )?images"),
+        (6, r"\bsecure\b|\bsecurity\b(?! ?context)|安全性|\binsecure\b"),
+        (6, r"over-?privileged|权限(过大|太大|过高|太高)|过度授权|least privilege|最小权限"
+            r"|wildcard (roles?|permissions?|verbs?)"
+            r"|cluster-admin.{0,30}(service ?accounts?|\bsa\b|bound|binding|绑定)|\brbac\b.{0,20}(audit|risk|审计|风险)"
+            r"|(service ?accounts?|\bsa\b).{0,30}cluster-admin"),
+        (4, r"hostpath|cluster-admin"),
+        (6, r"privileged (containers?|pods?|daemonsets?)|特权(容器|模式|pod)|(running|run|runs) as root"
+            r"|以 ?root (用户)?运行"
+            r"|root 用户运行|hostpath (volumes?|mounts?)|hostnetwork|hostpid"),
+        (5, r"complian(t|ce)|合规|配置风险|hardening|harden|加固|\bhardened\b"),
+        (3, r"misconfigur"),
+        (6, r"(secrets?|passwords?|credentials?|keys?) in (env|environment|plain ?text)"
+            r"|hard-?coded (passwords?|secrets?|credentials?|keys?)|明文(密码|凭证|密钥)"
+            r"|plaintext (passwords?|secrets?|credentials?)"),
+        (4, r"default[- ]deny|attack surface|攻击面|\bsarif\b|exposed to the internet|暴露(在|到)?公网"),
+        (6, r"default[- ]deny.{0,20}(network ?polic|netpol)|(no|without|missing) (a )?default[- ]deny"),
     ),
     # Resources and concepts, not failures.
     "general": (

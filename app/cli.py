@@ -1,4 +1,4 @@
-"""Command line: `k8s-copilot` / `python -m app` — serve, classify, analyze, snapshot, policy."""
+"""Command line: `k8s-copilot` / `python -m app` — serve, classify, analyze, audit, snapshot, policy."""
 
 from __future__ import annotations
 
@@ -125,6 +125,43 @@ def analyze(
         typer.echo(to_json(analysis))
     else:
         print_table(analysis)
+
+
+@cli.command()
+def audit(
+    namespace: Annotated[str | None, typer.Option("--namespace", "-n", help="Only this namespace.")] = None,
+    workload: Annotated[
+        str | None, typer.Option("--workload", "-w", help="Only this workload: KIND/NAME (deploy/web, ds/agent).")
+    ] = None,
+    output: Annotated[str, typer.Option("--format", "-o", help="table, json or sarif.")] = "table",
+    snapshot: Annotated[
+        Path | None, typer.Option("--snapshot", help="Serve this snapshot directory in-process for the run.")
+    ] = None,
+    no_trivy: Annotated[bool, typer.Option("--no-trivy", help="Never run the trivy CLI.")] = False,
+    cluster: Annotated[str | None, typer.Option("--cluster", help="Kube context (default: KUBE_CONTEXT / current).")
+                       ] = None,
+    config: Annotated[Path | None, typer.Option(help="Config file (default $CONFIG_FILE).")] = None,
+) -> None:
+    """Security audit: Pod Security Standards, misconfiguration, RBAC, network exposure, image CVEs."""
+    from app.security.console import audit_cluster, options_from
+    from app.security.engine import parse_namespace, parse_workload
+    from app.security.render import print_table, to_json, to_sarif
+    from app.settings import load_settings
+
+    if output not in ("table", "json", "sarif"):
+        raise _fail(f"--format must be table, json or sarif, not {output!r}")
+    try:
+        settings = load_settings(config, **({"kube_context": cluster} if cluster else {}))
+        options = options_from(settings, parse_namespace(namespace), parse_workload(workload), trivy=not no_trivy)
+        report = audit_cluster(settings, options, snapshot)
+    except CopilotError as exc:  # bad filters, config errors, ClusterUnreachable
+        raise _fail(exc.message, 2 if exc.status < 500 and exc.code != "config_error" else 1) from None
+    if output == "json":
+        typer.echo(to_json(report))
+    elif output == "sarif":
+        typer.echo(json.dumps(to_sarif(report), indent=2))
+    else:
+        print_table(report)
 
 
 policy_app = typer.Typer(help="See how a kubectl command line maps onto the typed tools.", no_args_is_help=True)

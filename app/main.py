@@ -19,6 +19,7 @@ from app.lifecycle import Lifecycle
 from app.limits import LimitsConfig, RequestLimits
 from app.observability import Metrics, RequestMetrics, configure_logging, route_server_logs
 from app.proxies import ProxyConfig, TrustedProxies
+from app.security.api import router as security_router
 from app.services import start_services
 from app.settings import Settings, load_settings
 
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, lifecycle: Lifecycle | None = N
     app.include_router(router)
     app.include_router(approvals_router)
     app.include_router(audit_router)
+    app.include_router(security_router)
     app.add_api_route("/", root, include_in_schema=False)
     # Outermost last: metrics count every answer (401s and 429s too), auth comes before any limit.
     app.add_middleware(RequestLimits, config=limits)

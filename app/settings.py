@@ -144,6 +144,16 @@ class Settings(BaseSettings):
     max_concurrent_investigations: int = Field(
         32, ge=0, description="Investigations running at once, service-wide; more get 429 (0 = no cap).",
     )
+    # Security audit (app/security/)
+    security_allowed_registries: list[str] = Field(
+        default_factory=list,
+        description="Registries (or registry/path prefixes) images may come from; empty = no registry check.",
+    )
+    security_trivy: bool = Field(
+        True, description="Scan images with the trivy CLI when it is on PATH and the cluster has no "
+                          "trivy-operator VulnerabilityReports.",
+    )
+    security_trivy_timeout_s: float = Field(300.0, gt=0, description="Timeout of one `trivy image` scan, in seconds.")
     # Audit trail
     audit_max_investigations: int = Field(
         10000, ge=1, description="Investigations kept in the audit trail (data_dir/audit.db); older ones are pruned.",

@@ -11,6 +11,7 @@ import pytest
 
 from app.analyzers.report import EVIDENCE_BLOCK_CHARS
 from app.classify import PROBLEM_TYPES, load_examples
+from app.engine.guard import INJECTION_NOTICE
 from app.runbooks import Runbook, RunbookSet, RunbookStore
 from app.select import MAX_RUNBOOKS, Selection, prompt_text, runbook_digest, select
 from tests.support.app import RUNBOOKS
@@ -61,7 +62,8 @@ def _findings(runbook_id: str) -> str:
     ("answer format", "**Fix**"),
 ])
 def test_the_system_prompt_carries_every_rule(rule: str, marker: str) -> None:
-    assert marker in prompt_text("system"), rule
+    # The engine sends the system prompt with the untrusted-data notice of the guard appended.
+    assert marker in prompt_text("system") + INJECTION_NOTICE, rule
 
 
 @pytest.mark.parametrize("problem_type", PROBLEM_TYPES)

@@ -48,6 +48,15 @@ KINDS: dict[str, KindSpec] = {
     "ingressclasses": KindSpec("/apis/networking.k8s.io/v1", "ingressclasses", False),
     "podmetrics": KindSpec("/apis/metrics.k8s.io/v1beta1", "pods", True),
     "nodemetrics": KindSpec("/apis/metrics.k8s.io/v1beta1", "nodes", False),
+    # Read by the security audit (app/security/).
+    "serviceaccounts": KindSpec("/api/v1", "serviceaccounts", True),
+    "roles": KindSpec("/apis/rbac.authorization.k8s.io/v1", "roles", True),
+    "clusterroles": KindSpec("/apis/rbac.authorization.k8s.io/v1", "clusterroles", False),
+    "rolebindings": KindSpec("/apis/rbac.authorization.k8s.io/v1", "rolebindings", True),
+    "clusterrolebindings": KindSpec("/apis/rbac.authorization.k8s.io/v1", "clusterrolebindings", False),
+    "networkpolicies": KindSpec("/apis/networking.k8s.io/v1", "networkpolicies", True),
+    "poddisruptionbudgets": KindSpec("/apis/policy/v1", "poddisruptionbudgets", True),
+    "vulnerabilityreports": KindSpec("/apis/aquasecurity.github.io/v1alpha1", "vulnerabilityreports", True),
 }
 
 

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import count
 
 from app import events
@@ -49,13 +49,14 @@ class Collected:
     ranked: list[Ranked]
     group: list[Finding]
     problem_type: str
+    security: str | None = None  # the security audit's evidence block (problem type `security`)
 
     @property
     def findings(self) -> list[Finding]:
         return all_findings(self.runs)
 
     def evidence(self) -> str:
-        return findings_block(self.ranked, self.group)
+        return self.security or findings_block(self.ranked, self.group)
 
     def summary(self) -> str:
         relevant = [r.finding for r in self.ranked if r.score >= RELEVANT and r.finding.analyzer != "events"]
@@ -180,7 +181,13 @@ class RunbookEngine:
 
     def collect_sync(self, question: str, problem_type: str, namespace: str | None) -> Collected:
         view = self.read(question, namespace)
-        return self.analyze(view, question, problem_type, namespace, self._runbook_set())
+        collected = self.analyze(view, question, problem_type, namespace, self._runbook_set())
+        if problem_type == "security" and self.reader is not None:
+            from app.security.answer import audit_for_question, evidence_block
+
+            report = audit_for_question(self.reader, question, namespace)
+            collected = replace(collected, security=evidence_block(report))
+        return collected
 
     async def collect(self, question: str, problem_type: str, namespace: str | None) -> Collected | None:
         """Findings for the LLM's prompt; None when there is no reader or the cluster cannot be read."""
@@ -195,6 +202,12 @@ class RunbookEngine:
     # -- the investigation --------------------------------------------------------------------------
     async def investigate(self, request: RunbookRequest) -> AsyncIterator[Event]:
         selection = request.selection
+        if selection.problem_type == "security" and self.reader is not None:
+            from app.security.answer import investigate as security_investigation
+
+            async for event in security_investigation(self.reader, request.question, request.namespace):
+                yield event
+            return
         if self.reader is None and request.collected is None:
             yield events.answer(guidance(selection))
             return

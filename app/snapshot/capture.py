@@ -21,7 +21,7 @@ from kubernetes.config.config_exception import ConfigException
 from urllib3.exceptions import HTTPError
 
 from app.snapshot.errors import SnapshotError
-from app.snapshot.resources import BUILTIN_RESOURCES, ResourceType
+from app.snapshot.resources import BUILTIN_RESOURCES, CAPTURED_CUSTOM_RESOURCES, ResourceType
 from app.snapshot.store import Obj, format_time, mask_secret
 
 
@@ -187,8 +187,8 @@ def capture_cluster(options: CaptureOptions, reporter: CaptureReporter | None = 
     total = 0
     pods: list[Obj] = []
     if reporter:
-        reporter.phase("objects", len(BUILTIN_RESOURCES))
-    for rt in BUILTIN_RESOURCES:
+        reporter.phase("objects", len(BUILTIN_RESOURCES) + len(CAPTURED_CUSTOM_RESOURCES))
+    for rt in (*BUILTIN_RESOURCES, *CAPTURED_CUSTOM_RESOURCES):
         try:
             items = _list(cluster, rt, options.namespaces)
         except ApiException as exc:

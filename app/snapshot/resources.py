@@ -61,6 +61,17 @@ BUILTIN_RESOURCES: tuple[ResourceType, ...] = (
     ResourceType("coordination.k8s.io", "v1", "leases", "Lease", True),
     ResourceType("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", True, ("pdb",), (),
                  ("status",)),
+    ResourceType("rbac.authorization.k8s.io", "v1", "roles", "Role", True),
+    ResourceType("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", True),
+    ResourceType("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", False),
+    ResourceType("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", False),
+)
+
+# Custom resources a capture takes when the cluster serves them (the security audit reads them);
+# a snapshot serves them only when it holds such objects.
+CAPTURED_CUSTOM_RESOURCES: tuple[ResourceType, ...] = (
+    ResourceType("aquasecurity.github.io", "v1alpha1", "vulnerabilityreports", "VulnerabilityReport", True,
+                 ("vuln", "vulns")),
 )
 
 METRICS_GROUP = "metrics.k8s.io"

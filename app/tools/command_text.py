@@ -33,6 +33,7 @@ _FLAGS: dict[str, tuple[str, bool | None]] = {
     "--field-selector": ("field_selector", True),
     "-o": ("output", True), "--output": ("output", True),
     "--sort-by": ("sort_by", True), "--show-labels": ("show_labels", False),
+    "-L": ("label_columns", True), "--label-columns": ("label_columns", True),
     "-c": ("container", True), "--container": ("container", True), "--containers": ("containers", None),
     "-p": ("previous", False), "--previous": ("previous", False),
     "--tail": ("tail", True), "--since": ("since", True),

@@ -25,6 +25,7 @@ from app.tools.kube_values import (
     FieldSelector,
     Image,
     JsonPath,
+    LabelColumns,
     Kind,
     LabelSelector,
     Name,
@@ -107,6 +108,7 @@ class Get(_Scoped):
     columns: Columns | None = None
     sort_by: JsonPath | None = None
     show_labels: bool = False
+    label_columns: LabelColumns | None = None
 
     @model_validator(mode="after")
     def _shape(self) -> Get:
@@ -138,6 +140,8 @@ class Get(_Scoped):
             out.append(f"--sort-by={self.sort_by}")
         if self.show_labels:
             out.append("--show-labels")
+        if self.label_columns:
+            out.append(f"--label-columns={self.label_columns}")
         return out
 
     def display(self) -> str:

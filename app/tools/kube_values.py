@@ -98,6 +98,13 @@ def _columns(value: list[str]) -> list[str]:
     return value
 
 
+def _label_columns(value: str) -> str:
+    keys = value.split(",")
+    if not 1 <= len(keys) <= 10 or any(not re.fullmatch(_LABEL_KEY, k) for k in keys):
+        raise ValueError("label columns are label keys, comma-separated (e.g. app,pod-security.kubernetes.io/enforce)")
+    return value
+
+
 def _quantities(value: dict[str, str]) -> dict[str, str]:
     for resource, quantity in value.items():
         if resource not in ("cpu", "memory", "ephemeral-storage"):
@@ -115,6 +122,7 @@ LabelSelector = Annotated[str, AfterValidator(_label_selector)]
 FieldSelector = Annotated[str, AfterValidator(_field_selector)]
 JsonPath = Annotated[str, _check(_JSONPATH, "JSONPath", ".status.containerStatuses[0].restartCount")]
 Columns = Annotated[list[str], AfterValidator(_columns)]
+LabelColumns = Annotated[str, AfterValidator(_label_columns)]
 Duration = Annotated[str, _check(_DURATION, "duration", "10m")]
 Image = Annotated[str, _check(_IMAGE, "image reference", "registry.example.com/shop/cart:1.4.2")]
 Quantities = Annotated[dict[str, str], AfterValidator(_quantities)]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.snapshot.capture import CaptureError, CaptureOptions, _clean, capture_cluster
-from app.snapshot.resources import BUILTIN_RESOURCES
+from app.snapshot.resources import BUILTIN_RESOURCES, CAPTURED_CUSTOM_RESOURCES
 from app.snapshot.server import RunningSnapshot
 from app.snapshot.store import REDACTED_B64, load_snapshot
 from tests.snapshot.conftest import DEMO
@@ -40,7 +40,7 @@ def test_capture_round_trip(demo_server: RunningSnapshot, tmp_path: Path) -> Non
         CaptureOptions(out=out, kubeconfig=demo_server.kubeconfig, log_tail_lines=50), recorder
     )
     assert result.metrics and result.logs >= 25
-    assert recorder.phases == [("objects", len(BUILTIN_RESOURCES)), ("logs", 24)]
+    assert recorder.phases == [("objects", len(BUILTIN_RESOURCES) + len(CAPTURED_CUSTOM_RESOURCES)), ("logs", 24)]
     original, captured = _index(DEMO), _index(out)
     for key, objects in original.items():
         assert captured[key] == objects, key
