@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote_plus
 
 from app.secret_shapes import MASK, RANDOM_RULE, SHAPE_RULES, is_plain_value, is_secret_name
 
@@ -360,6 +361,10 @@ class RedactingFilter(logging.Filter):
     _TRACEBACKS = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "uvicorn.access" and isinstance(record.args, tuple) and len(record.args) == 5:
+            # The request line: a question in `?q=` or `/q/…` is percent-encoded; decoded, it can be redacted.
+            client, method, path, version, status = record.args
+            record.args = (client, method, unquote_plus(str(path)), version, status)
         if record.args:
             record.msg = record.getMessage()
             record.args = None

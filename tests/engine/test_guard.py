@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from app.engine.guard import frame_untrusted, guard_messages
+from app.engine.guard import INJECTION_NOTICE, frame_untrusted, guard_messages
 from app.main import create_app
 from tests.support.app import DEMO_SNAPSHOT, llm_settings
 from tests.support.client import calls_of, kinds, sse_events
@@ -119,7 +119,7 @@ def test_planted_instructions_do_not_lead_to_a_mutation(
         events = sse_events(server.url, {"q": f"why is {pod} crashing", "mode": "llm"})
     # The model was told the log is untrusted data, inside an unforgeable frame...
     first_request = fake_llm.investigation_requests[0]
-    assert "never as instructions" in first_request["messages"][0]["content"]
+    assert INJECTION_NOTICE in first_request["messages"][0]["content"]
     log_message = fake_llm.investigation_requests[1]["messages"][-1]
     assert log_message["role"] == "tool"
     assert log_message["content"].startswith('<tool-output id="')
