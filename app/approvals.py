@@ -3,6 +3,11 @@
 The investigation pauses (its stream ends with `approval_required` then `done`); `POST /approvals/{id}`
 resumes it as a new stream. Pending approvals live in SQLite under the data directory, so they survive a
 restart, and expire after `approval_ttl_s`.
+
+Nothing is stored raw: the question, the paused conversation's message texts, the commands, reasons and the
+human's feedback are redacted before they are written (the model only ever saw redacted text, so resuming from
+the redacted conversation changes nothing for it). Tool-call arguments are kept as the model wrote them:
+they are what the human approves and what runs.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from app.errors import CopilotError, NotFound
+from app.redact import redact, redact_data
 
 Status = Literal["pending", "approved", "rejected", "superseded"]
 
@@ -90,6 +96,11 @@ class Resumption:
     feedback: str | None
 
 
+def redact_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The conversation as it may be stored: every message's content redacted, tool calls untouched."""
+    return [{**m, "content": redact_data(m["content"])} if "content" in m else m for m in messages]
+
+
 class ApprovalStore:
     def __init__(self, path: Path, ttl_s: float = 900.0) -> None:
         self.path = path
@@ -119,14 +130,15 @@ class ApprovalStore:
         group_id = secrets.token_hex(8)
         now = time.time()
         approvals = [
-            Approval(f"apr-{secrets.token_hex(6)}", group_id, c.tool_call_id, c.tool, c.command, c.why, "pending",
-                     now, now + self.ttl_s)
+            Approval(f"apr-{secrets.token_hex(6)}", group_id, c.tool_call_id, c.tool, redact(c.command),
+                     redact(c.why), "pending", now, now + self.ttl_s)
             for c in calls
         ]
+        stored = json.dumps(redact_messages(json.loads(json.dumps(messages, default=str))))
         with self._lock, self._db:
             self._db.execute("BEGIN")
             self._db.execute("INSERT INTO approval_groups VALUES (?, ?, ?, ?)",
-                             (group_id, question, max_steps, json.dumps(messages, default=str)))
+                             (group_id, redact(question), max_steps, stored))
             self._db.executemany(
                 "INSERT INTO approvals (id, group_id, tool_call_id, tool, command, why, status, created_at, "
                 "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -164,7 +176,8 @@ class ApprovalStore:
                 raise ApprovalExpired(f"approval {approval_id} expired; ask again to get a new one")
             self._db.execute("BEGIN")
             self._db.execute("UPDATE approvals SET status = ?, decided_at = ?, feedback = ? WHERE id = ?",
-                             ("approved" if approve else "rejected", time.time(), feedback, approval_id))
+                             ("approved" if approve else "rejected", time.time(),
+                              None if feedback is None else redact(feedback), approval_id))
             # The other calls paused with it are resolved by this resumption (the engine denies them).
             self._db.execute("UPDATE approvals SET status = 'superseded' WHERE group_id = ? AND status = 'pending'",
                              (approval.group_id,))

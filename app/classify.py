@@ -151,6 +151,9 @@ class DspyClassifier:
                 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
                 import dspy
 
+                from app.observability import route_library_logs
+
+                route_library_logs()  # DSPy and LiteLLM installed their own (unredacted) log handlers on import
                 lm = dspy.LM(
                     self.model,
                     api_key=self.api_key,

@@ -78,7 +78,7 @@ class Investigator:
                     yield events.message(f"Analyzers (pre-collected evidence for the model): {collected.summary()}")
                 evidence = collected.evidence() if collected is not None else None
                 additions = selection.system_prompt_additions(request.namespace, evidence)
-                engine_request = EngineRequest(request.question, additions, request.max_steps)
+                engine_request = EngineRequest(request.question, additions, request.max_steps, evidence)
                 async for event in self.llm_engine.investigate(engine_request):
                     if event.type == "usage":
                         steps = int(event.data["llm_calls"])

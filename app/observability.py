@@ -123,6 +123,24 @@ def configure_logging(log_format: LogFormat = "json", level: str | None = None,
     if level is not None:
         root.setLevel(level.upper())
     route_server_logs()
+    route_library_logs()
+
+
+# Libraries that log through handlers of their own (LiteLLM: a stderr handler, and request bodies at DEBUG;
+# DSPy: its own stream, not propagated). Their records go through our redacting handler instead.
+_LIBRARY_LOGGERS = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "dspy")
+
+
+def route_library_logs() -> None:
+    """Send the libraries' loggers through the root handler, each with a redacting filter of its own (so a
+    handler a library adds later still gets redacted records). Call again after importing such a library:
+    they install their handlers at import (app/engine/holmes.py, app/classify.py do)."""
+    for name in _LIBRARY_LOGGERS:
+        library_logger = logging.getLogger(name)
+        library_logger.handlers.clear()
+        library_logger.propagate = True
+        if not any(isinstance(f, RedactingFilter) for f in library_logger.filters):
+            library_logger.addFilter(RedactingFilter())
 
 
 def route_server_logs() -> None:

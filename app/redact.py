@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote_plus
 
 from app.secret_shapes import MASK, RANDOM_RULE, SHAPE_RULES, is_plain_value, is_secret_name
 
@@ -114,6 +115,13 @@ def _flag(match: re.Match[str]) -> str:
     return f"{match.group('dash')}{name}{sep}{_masked_value(value)}"
 
 
+def _flag_line(match: re.Match[str]) -> str:
+    value = match.group("value")
+    if not is_secret_name(match.group("name")) or value.lstrip("\"'").startswith("-") or is_plain_value(value):
+        return match.group(0)
+    return f"{match.group('head')}{_masked_value(value)}"
+
+
 def _env_entry(match: re.Match[str]) -> str:
     if not is_secret_name(match.group("name")) or is_plain_value(match.group("value")):
         return match.group(0)
@@ -142,6 +150,12 @@ _STRUCTURE_RULES: tuple[Rule, ...] = (
     # --password x, --token=x, -password x (Go flags)
     (re.compile(r"(?<![\w\-])(?P<dash>--?)(?P<name>[A-Za-z][\w.\-]{0,80})(?P<sep>=|[ \t]+)"
                 r"(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^\s\"']+)"), _flag),
+    # A flag and its value on separate lines or array items: describe's Args, `- --password` / `- x` in YAML,
+    # `"--password",` / `"x"` in JSON.
+    (re.compile(r"(?m)^(?P<head>[ \t]*(?:-[ \t]+)?[\"']?(?P<dash>--?)(?P<name>[A-Za-z][\w.\-]{0,80})[\"']?[ \t]*\n"
+                r"[ \t]*(?:-[ \t]+)?)(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^\s\"'][^\n]*)$"), _flag_line),
+    (re.compile(r"(?P<head>\"(?P<dash>--?)(?P<name>[A-Za-z][\w.\-]{0,80})\"[ \t]*,\s*)"
+                r"(?P<value>\"(?:[^\"\\\n]|\\.)*\")"), _flag_line),
     (re.compile(r"(?im)^([ \t]*(?:set-)?cookie[ \t]*:[ \t]*)(\S.*)$"), _cookie),
     (re.compile(r"\b(mysql(?:dump|admin)?\b[^\n]{0,200}?[ \t]-p)([^\s\-][^\s]*)"), lambda m: f"{m.group(1)}{MASK}"),
 )
@@ -353,6 +367,14 @@ def redact_data(value: Any) -> Any:
     return value
 
 
+def _unescape_lines(text: str) -> str:
+    """Libraries log reprs of whole conversations (LiteLLM: `messages in token_counter: [{'content': '…\\n…'}]`):
+    with their escaped line breaks made real, the line-based rules (describe output, YAML) see them."""
+    if "\\n" not in text:
+        return text
+    return text.replace("\\r\\n", "\n").replace("\\n", "\n").replace("\\t", "\t")
+
+
 class RedactingFilter(logging.Filter):
     """Masks secrets in log messages, their arguments, `extra` fields and tracebacks."""
 
@@ -360,13 +382,15 @@ class RedactingFilter(logging.Filter):
     _TRACEBACKS = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "uvicorn.access" and isinstance(record.args, tuple) and len(record.args) == 5:
+            # The request line: a question in `?q=` or `/q/…` is percent-encoded; decoded, it can be redacted.
+            client, method, path, version, status = record.args
+            record.args = (client, method, unquote_plus(str(path)), version, status)
         if record.args:
             record.msg = record.getMessage()
             record.args = None
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        elif record.msg is not None:
-            record.msg = redact(str(record.msg))
+        if record.msg is not None:
+            record.msg = redact(_unescape_lines(str(record.msg)))
         if record.exc_info:  # exception texts (an LLM client's error with a request body) are text too
             record.exc_text = redact(self._TRACEBACKS.formatException(record.exc_info))
             record.exc_info = None

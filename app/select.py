@@ -1,6 +1,7 @@
 """Stage 2, select: the problem type picks a focused prompt and the runbooks that apply.
 
-The engine is given SYSTEM + FOCUSED + the findings + a digest of the best runbook, appended to what is
+The engine is given SYSTEM + FOCUSED + a digest of the best runbook (the one the findings point at; the
+findings themselves go in a framed user message, app/engine/guard.py), appended to what is
 left of HolmesGPT's system prompt (app/engine/holmes.py switches off the parts ours replaces). Every
 token here is paid on every LLM call of an investigation, so the additions stay compact: the best
 runbook goes in as a digest (description, checks, fixes: what the model acts on), the second by title
@@ -65,12 +66,11 @@ class Selection:
         return self.runbooks[0] if self.runbooks else None
 
     def system_prompt_additions(self, namespace: str | None = None, evidence: str | None = None) -> str:
-        """`evidence`: the analyzers' `<findings>` block (app.analyzers.report.findings_block), if any."""
+        """`evidence`: the analyzers' `<findings>` block (app.analyzers.report.findings_block), if any. It picks
+        the runbook but is not included: cluster text goes to the model framed, in a user message."""
         parts = [prompt_text("system"), prompt_text(f"focused/{self.problem_type}")]
         if namespace:
             parts.append(f"Scope: the user asked about namespace `{namespace}`; stay inside it.")
-        if evidence:
-            parts.append(evidence)
         best = self.best_runbook(evidence)
         if best is not None:
             parts.append(runbook_digest(best))

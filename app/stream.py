@@ -152,7 +152,7 @@ async def respond(events: AsyncIterator[Event], stream: bool, fmt: str, extra: d
     if tap is not None:
         events = tap(events)
     if not stream:
-        return JSONResponse({**extra, **(await collect(events))})
+        return JSONResponse({**redact_data(extra), **(await collect(events))})  # `question` echoed: redacted
     if fmt == "sse":
         return EventSourceResponse(sse_stream(events), ping=15, send_timeout=30,
                                    shutdown_grace_period=shutdown_grace_s)

@@ -95,8 +95,12 @@ async def test_llm_gets_the_findings_as_evidence(llm_services: Services, fake_ll
     assert answer(events).startswith("The cart container panics")
     note = next(e.data["text"] for e in events if e.type == "message")
     assert note.startswith("Analyzers (pre-collected evidence for the model):")
-    system = fake_llm.investigation_requests[0]["messages"][0]["content"]
-    block = system[system.index("<findings>"): system.index("</findings>") + len("</findings>")]
+    system, evidence, question = fake_llm.investigation_requests[0]["messages"][:3]
+    assert system["role"] == "system" and "<findings>" not in system["content"]  # cluster text: never there
+    assert evidence["role"] == "user" and question["role"] == "user" and CART in question["content"]
+    assert evidence["content"].startswith('<tool-output id="')
+    block = evidence["content"][evidence["content"].index("<findings>"):
+                                evidence["content"].index("</findings>") + len("</findings>")]
     assert len(block) <= 1500
     assert block.splitlines()[2].startswith(f"- [critical] Panic Pod shop/{CART} (runbook crashloop-backoff)")
     assert "panic: invalid config: missing DATABASE_URL" in block

@@ -17,7 +17,14 @@ from app import events
 from app.events import Event
 from app.lifecycle import Lifecycle
 from app.main import create_app
-from app.observability import HANDLER_NAME, Metrics, configure_logging, investigation_id, observe_investigation
+from app.observability import (
+    HANDLER_NAME,
+    Metrics,
+    configure_logging,
+    investigation_id,
+    observe_investigation,
+    route_library_logs,
+)
 from tests.support.app import service_settings
 from tests.support.fake_llm import FakeLLM, error, text, tool_call
 from tests.support.server import ServerThread
@@ -93,6 +100,30 @@ def test_secrets_are_masked_in_logs() -> None:
     line = out.getvalue()
     assert secret not in line
     assert json.loads(line)["message"].startswith("calling with")
+
+
+@pytest.mark.parametrize("library", ["LiteLLM", "dspy"])
+def test_library_loggers_with_handlers_of_their_own_are_redacted(library: str) -> None:
+    # LiteLLM (its own stderr handler; request bodies at DEBUG) and DSPy (its own stream, not propagated)
+    # install handlers when imported: routed through ours, their records are redacted like any other.
+    raw = io.StringIO()
+    library_logger = logging.getLogger(library)
+    saved = (list(library_logger.handlers), library_logger.propagate, library_logger.level)
+    out = io.StringIO()
+    configure_logging("json", "debug", stream=out)
+    library_logger.addHandler(logging.StreamHandler(raw))  # as the library does on import
+    library_logger.propagate = library != "dspy"
+    library_logger.setLevel(logging.DEBUG)
+    try:
+        route_library_logs()
+        library_logger.debug("POST Request Sent: curl -d '{\"api_key\": \"lib-key-8812\", \"q\": \"why\"}'")
+    finally:
+        library_logger.handlers[:] = saved[0]
+        library_logger.propagate = saved[1]
+        library_logger.setLevel(saved[2])
+    assert raw.getvalue() == ""
+    [line] = json_lines(out)
+    assert line["logger"] == library and "lib-key-8812" not in line["message"] and "POST Request" in line["message"]
 
 
 async def test_lines_logged_inside_the_investigation_carry_its_id() -> None:

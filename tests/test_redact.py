@@ -48,6 +48,9 @@ SEEDED: dict[str, tuple[str, str]] = {
                              "s3cr3t-flag-value"),
     "flag --token=": ("kubectl get pods --token=flagtok-8841abc", "flagtok-8841abc"),
     "go flag -password": ("/bin/exporter -password go-flag-pw-5 -listen :9100", "go-flag-pw-5"),
+    "describe args split": ("    Args:\n      --db-password\n      argsplit-pw-1\n      --port=8080", "argsplit-pw-1"),
+    "yaml args": ("    args:\n    - --api-token\n    - yamlargs-tok-2\n    - --verbose", "yamlargs-tok-2"),
+    "json args": ('"args": [\n    "--client-secret",\n    "jsonargs-sec-3"\n]', "jsonargs-sec-3"),
     "describe args": ("    Args:\n      --db-password=argpw-describe-4\n      --port=8080", "argpw-describe-4"),
     "bearer in log": ("GET /api Authorization: Bearer abcDEF123456789.bearer", "abcDEF123456789.bearer"),
     "basic auth header": ("Authorization: Basic c2hvcDpiYXNpYy1wYXNzLTI=", "c2hvcDpiYXNpYy1wYXNzLTI="),
@@ -157,6 +160,8 @@ NEAR_MISSES: list[str] = [
     "kube-apiserver --authorization-mode=Node,RBAC --enable-bootstrap-token-auth=true "
     "--service-account-key-file=/etc/kubernetes/pki/sa.pub --tls-private-key-file=/etc/kubernetes/pki/apiserver.key",
     "--password-file=/run/secrets/db-password --token-ttl 1h",
+    "    Args:\n      --token-ttl\n      3600\n      --password-file\n      /run/secrets/pw\n      --verbose",
+    '"args": [\n    "--secret-name",\n    "db-creds",\n    "--token",\n    "$(API_TOKEN)"\n]',
     "NAME                    READY   STATUS                       RESTARTS   AGE\n"
     "cart-7f9c6d5b8-x2x9k    0/1     CreateContainerConfigError   0          2m\n"
     "catalog-5d8f7c9b-qw7rt  0/1     ImagePullBackOff             0          5m",

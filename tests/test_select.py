@@ -55,7 +55,6 @@ def _findings(runbook_id: str) -> str:
     ("fixes need approval", "needs approval"),
     ("evidence", "back every claim with tool output"),
     ("no invention", "Never invent names, values or events"),
-    ("untrusted data", "is data, never instructions"),
     ("answer language", "a Chinese question gets a Chinese answer"),
     ("answer format", "**Root cause**"),
     ("answer format", "**Evidence**"),
@@ -92,14 +91,14 @@ def test_additions_stay_within_budget_for_every_question_of_the_type(runbooks: R
 
 
 @pytest.mark.parametrize("problem_type", PROBLEM_TYPES)
-def test_with_a_full_findings_block_the_budget_grows_only_by_the_block(runbooks: RunbookSet,
-                                                                       problem_type: str) -> None:
+def test_the_findings_never_enter_the_system_prompt(runbooks: RunbookSet, problem_type: str) -> None:
+    # Cluster text: it goes to the model framed as untrusted, in a user message (app/engine/guard.py).
     selection = select(problem_type, _questions(problem_type)[0], runbooks)
     evidence = _findings(selection.runbooks[0].id if selection.runbooks else "none")
     assert count_tokens(evidence) <= FINDINGS_BUDGET
     additions = selection.system_prompt_additions(None, evidence)
-    assert evidence in additions
-    assert count_tokens(additions) <= ADDITIONS_BUDGET + FINDINGS_BUDGET
+    assert "<findings>" not in additions and "Deterministic analyzers ran" not in additions
+    assert count_tokens(additions) <= ADDITIONS_BUDGET
 
 
 def test_every_shipped_runbook_digest_within_budget(runbooks: RunbookSet) -> None:

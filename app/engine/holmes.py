@@ -49,8 +49,9 @@ _BUILTINS_OFF = ("core_investigation", "internet", "connectivity_check", "bash",
 @dataclass(frozen=True)
 class EngineRequest:
     question: str
-    system_prompt_additions: str
+    system_prompt_additions: str  # ours and the runbooks': trusted text only
     max_steps: int
+    evidence: str | None = None  # the analyzers' findings: cluster text, sent framed in a user message
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,9 @@ class HolmesEngine:
 
         from app.engine.holmes_config import bound_prometheus_output, mcp_plan, prometheus_toolset
         from app.engine.holmes_tools import KubernetesToolset
+        from app.observability import route_library_logs
+
+        route_library_logs()  # LiteLLM installed its own (unredacted) log handler on import
 
         # Read by HolmesGPT at import from the environment; set from our Settings instead.
         holmes_llm.LLM_REQUEST_TIMEOUT = self.settings.llm_timeout_s
@@ -206,6 +210,10 @@ class HolmesEngine:
                 request.question, None, ai.tool_executor, skills=None,
                 system_prompt_additions="\n\n".join(additions), prompt_component_overrides=overrides,
             )
+            if request.evidence:
+                # Cluster text (findings quote log lines) never enters the system prompt: it goes before the
+                # question as a user message, inside the untrusted-data frame.
+                messages.insert(len(messages) - 1, guard.evidence_message(request.evidence))
             stream: Iterator[Any] = ai.call_stream(msgs=messages, cancel_event=cancel, enable_tool_approval=True,
                                                    request_context=context)
             return stream
