@@ -127,22 +127,22 @@ def analyze(
         print_table(analysis)
 
 
-policy_app = typer.Typer(help="Test commands against the command policy.", no_args_is_help=True)
+policy_app = typer.Typer(help="See how a kubectl command line maps onto the typed tools.", no_args_is_help=True)
 
 
 @policy_app.command("check")
 def policy_check(
     command: Annotated[list[str], typer.Argument(help="The command line (quote it, or put it after --).")],
-    context: Annotated[str | None, typer.Option(help="The configured kube context, if any.")] = None,
     unsafe_allow_all: Annotated[
         bool, typer.Option("--unsafe-allow-all", help="As with BASH_TOOL_UNSAFE_ALLOW_ALL=true.")
     ] = False,
 ) -> None:
-    """Print `allowed`, `needs-approval` or `denied` with the reason. Exit code 0, 3 or 4 respectively."""
+    """Print how a command line would be parsed into a typed call (`allowed` read, `needs-approval` action)
+    or why it can't (`denied`). Exit code 0, 3 or 4 respectively."""
     from app.policy import check_command
 
     line = command[0] if len(command) == 1 else shlex.join(command)
-    decision = check_command(line, context, unsafe_allow_all)
+    decision = check_command(line, unsafe_allow_all)
     typer.echo(f"{decision.verdict}: {decision.reason}")
     raise typer.Exit({"allowed": 0, "needs-approval": 3, "denied": 4}[decision.verdict])
 

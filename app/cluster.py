@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from app.errors import ConfigError
+from app.tools.kube_calls import Version
 from app.tools.kubectl import KubectlRunner
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ class Cluster:
         with self._lock:
             if self._status is not None and time.monotonic() - self._checked_at < HEALTH_CACHE_S:
                 return self._status
-            result = runner.run("kubectl version -o json --request-timeout=3s", timeout_s=6)
+            result = runner.run(Version(json_output=True), timeout_s=6)
             version = None
             error = None
             if result.status == "success":

@@ -27,6 +27,22 @@ Body of {title}.
 """
 
 
+def _step(command: str) -> str:
+    return f"---\nid: x\ntitle: t\nproblem_types: [general]\ndiagnostics:\n  - title: s\n    command: {command}\n---\n"
+
+
+def _fix(command: str, safety: str) -> str:
+    return (f"---\nid: x\ntitle: t\nproblem_types: [general]\nremediation:\n  - title: s\n    command: {command}\n"
+            f"    safety: {safety}\n---\n")
+
+
+def test_manual_fixes_load_as_instructions_for_people() -> None:
+    runbook = parse_runbook(_fix("kubectl drain {node} --ignore-daemonsets", "manual"), "x.md")
+    assert runbook.remediation[0].call is None  # shown in answers, never run by the service
+    typed = parse_runbook(_fix("kubectl cordon {node}", "needs-approval"), "x.md")
+    assert typed.remediation[0].call is not None and typed.remediation[0].call.cls.mutating
+
+
 def write(folder: Path, rid: str, title: str = "T") -> Path:
     path = folder / f"{rid}.md"
     path.write_text(GOOD.format(id=rid, title=title), encoding="utf-8")
@@ -54,6 +70,16 @@ def test_shipped_runbooks_all_load_and_cover_every_problem_type() -> None:
         ("---\nid: Bad ID\ntitle: t\nproblem_types: [general]\n---\n", "lowercase"),
         ("---\nid: other\ntitle: t\nproblem_types: [general]\n---\n", "does not match the file name"),
         ("---\nid: x\ntitle: t\nproblem_types: [general]\nsurprise: 1\n---\n", "surprise"),
+        # steps must be typed calls: nothing inexpressible ever loads, let alone runs
+        (_step("kubectl get pods -A | grep -v Running"), "not a typed call: shell syntax"),
+        (_step("kubectl get secrets -A"), "Secrets are never read"),
+        (_step("kubectl get pods -o go-template-file=/etc/passwd"), "not a typed call"),
+        (_step("kubectl --profile get delete ns shop --profile=none"), "--profile"),
+        (_step("kubectl exec -it {pod} -- sh"), "not a typed call"),
+        (_step("kubectl rollout restart deployment/{deployment}"), "belongs under remediation"),
+        (_step("kubectl logs {pod} -n {namespace} --tail=80 -v9"), "-v9"),
+        (_fix("kubectl drain {node} --ignore-daemonsets", "needs-approval"), "not a typed call"),
+        (_fix("kubectl scale deployment/{deployment} --replicas=0", "safe"), "cannot be marked safe"),
     ],
 )
 def test_parse_errors_say_what_is_wrong(text: str, problem: str) -> None:
