@@ -93,6 +93,8 @@ def test_rollout_restart_makes_a_new_revision(kubectl: Kubectl, server: RunningS
     assert [line.split()[0] for line in history.splitlines()[2:] if line.strip()] == ["1", "2"]
     (write,) = server.writes
     assert write.content_type == "application/strategic-merge-patch+json" and write.applied
+    status = kubectl.ok("rollout", "status", "deployment/frontend", "-n", "shop", "--watch=false")
+    assert 'deployment "frontend" successfully rolled out' in status  # the new spec was observed at once
 
 
 def test_set_image_then_rollout_undo(kubectl: Kubectl, server: RunningSnapshot) -> None:
