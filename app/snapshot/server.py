@@ -213,6 +213,7 @@ class SnapshotApi:
         if target.subresource is not None or target.resource not in ("pods", "nodes"):
             return _not_found()
         resource = next(rt for rt in METRICS_RESOURCES if rt.name == target.resource)
+        _check_list_params(request.query_params)
         items = self.snapshot.pod_metrics if target.resource == "pods" else self.snapshot.node_metrics
         if resource.namespaced and target.namespace is not None:
             items = [m for m in items if m["metadata"].get("namespace") == target.namespace]
@@ -241,6 +242,7 @@ def _check_list_params(params: Mapping[str, str]) -> None:
         raise QueryError(f'includeObject: Unsupported value: "{include}": supported values: "None", "Metadata", '
                          '"Object"')
     bool_param(params, "allowWatchBookmarks")
+    bool_param(params, "watch")
 
 
 def _wants_table(request: Request) -> bool:
