@@ -121,3 +121,20 @@ def test_unsafe_allow_all_runs_without_pausing(tmp_path: Path, fake_llm: FakeLLM
     assert "approval_required" not in kinds(events)
     assert "read-only" in results[0]["summary"].lower()  # it ran, no approval asked
     assert "Secrets are never read" in results[1]["summary"]  # and secrets stay refused
+
+
+def test_on_a_writable_snapshot_an_approved_change_is_applied_and_recorded(tmp_path: Path, fake_llm: FakeLLM) -> None:
+    """The remediation path end to end: nothing reaches the cluster until the yes, then exactly that write."""
+    app = create_app(llm_settings(tmp_path, fake_llm, cluster_snapshot_writable=True))
+    with ServerThread(app) as server:
+        snapshot = app.state.services.cluster.snapshot
+        assert snapshot is not None and snapshot.writable
+        approval = pause(server.url, fake_llm)
+        assert [w for w in snapshot.writes if w.applied] == []  # paused: nothing written yet
+        fake_llm.script(text("Restarted the cart deployment."))
+        resumed = decide(server.url, approval["id"], approve=True)
+        [(_, result)] = calls_of(resumed, "kubectl_action")
+        assert result["status"] == "success", result
+        applied = [w for w in snapshot.writes if w.applied]
+    assert [(w.method, w.path) for w in applied] == [("PATCH", "/apis/apps/v1/namespaces/shop/deployments/cart")]
+    assert "kubectl.kubernetes.io/restartedAt" in json.dumps(applied[0].body)

@@ -1,5 +1,6 @@
 """Just enough of the controllers that a remediation's effect reads true through kubectl afterwards.
 
+- Workloads: the new spec is observed at once (`status.observedGeneration`).
 - Deployment: a new pod template gets a ReplicaSet and the next revision (or, for `rollout undo`, the
   old ReplicaSet whose template matches is promoted), so `rollout history` / `rollout undo` work; the
   current ReplicaSet carries the Deployment's replicas, the others none.
@@ -60,7 +61,13 @@ def _revision(obj: Obj) -> int:
         return 0
 
 
+_WORKLOADS = ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet")
+
+
 def after_update(state: ClusterState, resource: ResourceType, old: Obj, new: Obj) -> None:
+    generation = new["metadata"].get("generation")
+    if resource.kind in _WORKLOADS and isinstance(new.get("status"), dict) and generation is not None:
+        new["status"]["observedGeneration"] = generation  # the controller has seen the new spec
     if resource.kind == "Deployment":
         old_spec, new_spec = old.get("spec") or {}, new.get("spec") or {}
         if (_without_hash(old_spec.get("template")) != _without_hash(new_spec.get("template"))

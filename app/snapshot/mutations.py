@@ -182,6 +182,13 @@ class ClusterState:
                 self.next_version()
                 self.remove(resource, obj)
                 controllers.after_delete(self, resource, obj, str(options.get("propagationPolicy") or ""))
+            if resource.kind == "Pod":  # pods answer with the pod being deleted, as the API server does
+                deleted = copy.deepcopy(obj)
+                grace = options.get("gracePeriodSeconds")
+                if grace is None:
+                    grace = (obj.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
+                deleted["metadata"].update(deletionTimestamp=self.now, deletionGracePeriodSeconds=grace)
+                return deleted
             return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
                     "details": _details(resource, name, uid=meta.get("uid"))}
 

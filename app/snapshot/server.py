@@ -39,7 +39,7 @@ from app.snapshot.selectors import (
 )
 from app.snapshot.store import Obj, Snapshot, load_snapshot
 from app.snapshot.tables import build_table
-from app.snapshot.write_api import WRITE_METHODS, WriteApi
+from app.snapshot.write_api import WRITE_METHODS, WriteApi, is_remote_action
 from app.snapshot.write_log import WriteLog, WriteRecord
 
 READ_METHODS = ("GET", "HEAD")
@@ -82,7 +82,7 @@ class SnapshotApi:
         parts = [p for p in request.url.path.split("/") if p]
         if parts[:1] == [PRIVATE_PREFIX]:
             return self._private(request, parts[1:])
-        if request.method in WRITE_METHODS:
+        if request.method in WRITE_METHODS or is_remote_action(parts):
             return await self.write_api.handle(request, parts)
         if request.method not in READ_METHODS:
             return _status(405, "MethodNotAllowed", f"{request.method} is not allowed")
@@ -213,6 +213,7 @@ class SnapshotApi:
         if target.subresource is not None or target.resource not in ("pods", "nodes"):
             return _not_found()
         resource = next(rt for rt in METRICS_RESOURCES if rt.name == target.resource)
+        _check_list_params(request.query_params)
         items = self.snapshot.pod_metrics if target.resource == "pods" else self.snapshot.node_metrics
         if resource.namespaced and target.namespace is not None:
             items = [m for m in items if m["metadata"].get("namespace") == target.namespace]
@@ -241,6 +242,7 @@ def _check_list_params(params: Mapping[str, str]) -> None:
         raise QueryError(f'includeObject: Unsupported value: "{include}": supported values: "None", "Metadata", '
                          '"Object"')
     bool_param(params, "allowWatchBookmarks")
+    bool_param(params, "watch")
 
 
 def _wants_table(request: Request) -> bool:

@@ -1,5 +1,5 @@
 """POST / PUT / PATCH / DELETE on the snapshot server: refused (read-only mode) or applied in memory
-(writable mode), and recorded either way."""
+(writable mode), and recorded either way; exec / attach / port-forward / proxy are refused and recorded."""
 
 from __future__ import annotations
 
@@ -19,6 +19,19 @@ from app.snapshot.store import Obj, Snapshot, format_time
 from app.snapshot.write_log import WriteLog
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# Subresources that would run something in a real cluster (kubectl exec / attach / port-forward / proxy,
+# also over GET for websockets): always refused, and recorded like writes.
+REMOTE_ACTIONS = ("exec", "attach", "portforward", "proxy")
+
+
+def is_remote_action(parts: list[str]) -> bool:
+    split = split_api_path(parts)
+    if split is None or not split[2]:
+        return False
+    rest = split[2]
+    if rest[0] == "namespaces" and len(rest) >= 3:
+        rest = rest[2:]
+    return len(rest) >= 3 and rest[2] in REMOTE_ACTIONS
 MAX_BODY_BYTES = 3 * 1024 * 1024  # the API server's own request size limit
 
 
@@ -60,6 +73,9 @@ class WriteApi:
 
     def _dispatch(self, request: Request, parts: list[str], body: bytes, dry_run: bool) -> Response:
         method = request.method
+        if is_remote_action(parts):
+            raise ApiError(405, "MethodNotAllowed", "the snapshot server never runs exec, attach, port-forward or "
+                           f"proxy ({method} /{'/'.join(parts)})")
         if self.state is None:
             raise self._read_only(method)
         resource, target = self._resolve(parts, method)

@@ -161,6 +161,8 @@ def test_good_since_time_still_filters(http: TestClient) -> None:
 def test_bad_list_query_values_are_400(http: TestClient, params: dict[str, str]) -> None:
     response = http.get("/api/v1/namespaces/shop/pods", params=params, headers={"accept": TABLE})
     assert response.status_code == 400 and response.json()["kind"] == "Status"
+    assert http.get("/api/v1/namespaces/shop/pods/redis-0", params=params).status_code == 400
+    assert http.get("/apis/metrics.k8s.io/v1beta1/pods", params=params).status_code == 400
 
 
 def test_read_only_mode_records_refused_writes(tmp_path: Path) -> None:

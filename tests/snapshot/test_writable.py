@@ -93,6 +93,8 @@ def test_rollout_restart_makes_a_new_revision(kubectl: Kubectl, server: RunningS
     assert [line.split()[0] for line in history.splitlines()[2:] if line.strip()] == ["1", "2"]
     (write,) = server.writes
     assert write.content_type == "application/strategic-merge-patch+json" and write.applied
+    status = kubectl.ok("rollout", "status", "deployment/frontend", "-n", "shop", "--watch=false")
+    assert 'deployment "frontend" successfully rolled out' in status  # the new spec was observed at once
 
 
 def test_set_image_then_rollout_undo(kubectl: Kubectl, server: RunningSnapshot) -> None:
@@ -127,12 +129,17 @@ def test_delete_pod_answers_a_status_and_the_replicaset_replaces_it(kubectl: Kub
     assert replacement.split()[0].startswith(f"{CART_RS}-") and replacement.split()[2] == "ContainerCreating"
     delete = server.writes[0]
     assert delete.method == "DELETE" and delete.status == 200 and delete.applied
+    assert delete.body == {"propagationPolicy": "Background"}
     missing = kubectl("delete", "pod", "nosuch", "-n", "shop")
     assert missing.returncode != 0 and 'pods "nosuch" not found' in missing.stderr
     assert server.writes[-1].status == 404 and not server.writes[-1].applied
 
 
 def test_delete_answers_a_success_status_over_http(server: RunningSnapshot) -> None:
+    pod = httpx.request("DELETE", f"{server.url}/api/v1/namespaces/shop/pods/redis-0",
+                        json={"gracePeriodSeconds": 5}).json()
+    assert (pod["kind"], pod["metadata"]["deletionGracePeriodSeconds"]) == ("Pod", 5)  # pods answer with the pod
+    assert pod["metadata"]["deletionTimestamp"] == "2026-11-18T09:41:27Z"
     response = httpx.delete(f"{server.url}/api/v1/namespaces/shop/configmaps/cart-config")
     body = response.json()
     assert response.status_code == 200
@@ -317,3 +324,17 @@ def test_the_snapshot_directory_is_never_written(kubectl: Kubectl, snapshot_copy
     kubectl.ok("scale", "deployment/cart", "-n", "shop", "--replicas=2")
     kubectl.ok("label", "node", "worker-1", "x=y")
     assert _tree_digest(snapshot_copy) == digest
+
+
+def test_exec_port_forward_and_proxy_are_refused_and_recorded(kubectl: Kubectl, server: RunningSnapshot) -> None:
+    result = kubectl("exec", "redis-0", "-n", "shop", "--", "cat", "/etc/hostname")
+    assert result.returncode != 0
+    proxied = httpx.get(f"{server.url}/api/v1/namespaces/shop/services/frontend:80/proxy/admin")
+    assert proxied.status_code == 405 and "never runs exec" in proxied.json()["message"]
+    node_proxy = httpx.get(f"{server.url}/api/v1/nodes/worker-1/proxy/configz")
+    assert node_proxy.status_code == 405
+    paths = [w.path for w in server.writes]
+    assert any(p.endswith("/pods/redis-0/exec") for p in paths), paths
+    assert "/api/v1/namespaces/shop/services/frontend:80/proxy/admin" in paths
+    assert "/api/v1/nodes/worker-1/proxy/configz" in paths
+    assert applied(server) == []
