@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from app.analyzers.common import clip, condition
-from app.analyzers.model import Finding, ObjectRef
+from app.analyzers.model import Finding, ObjectRef, ReasonSpec, reasons
 from app.analyzers.view import ClusterView, Obj, controller_ref, name_of, namespace_of
 
 NAME = "jobs"
+REASONS: dict[str, ReasonSpec] = {
+    **reasons(2, ("cluster_health", "pod_crash"), "JobFailed", symptom=True),
+    **reasons(3, ("cluster_health",), "Suspended"),
+}
 
 
 class JobsAnalyzer:
     name = NAME
     kinds = frozenset({"jobs", "cronjobs", "pods"})
+    reasons = REASONS
+    problem_types = ("helm_install",)
 
     def analyze(self, view: ClusterView) -> list[Finding]:
         findings = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from app.analyzers.common import ContainerStatus, clip, container_statuses, pod_ref, pod_targets
-from app.analyzers.model import Finding, Severity
+from app.analyzers.model import Finding, ReasonSpec, Severity, reasons
 from app.analyzers.view import ClusterView, LogRequest, Obj
 
 NAME = "logs"
@@ -39,11 +39,23 @@ PATTERNS: tuple[tuple[str, re.Pattern[str], str, str], ...] = (
 )
 _ENV_NAME = re.compile(r"\b([A-Z][A-Z0-9]*_[A-Z0-9_]+)\b")
 CRASH_CAUSES = ("AddressInUse", "NoSpaceLeft", "OutOfMemory", "Panic", "Exception", "PermissionDenied")
+REASONS: dict[str, ReasonSpec] = {
+    **reasons(0, ("port_conflict", "pod_crash"), "AddressInUse"),
+    **reasons(0, ("disk_full",), "NoSpaceLeft"),
+    **reasons(1, ("oom_killed", "pod_crash"), "OutOfMemory"),
+    **reasons(1, ("pod_crash",), "Panic", "Exception", "PermissionDenied"),
+    **reasons(2, ("network", "pod_crash"), "DNSFailure", symptom=True),
+    **reasons(2, ("pod_crash", "network"), "ConnectionFailed"),
+    **reasons(2, ("pod_crash",), "Fatal"),
+    **reasons(3, ("pod_crash",), "LogError"),
+}
 
 
 class LogsAnalyzer:
     name = NAME
     kinds = frozenset({"pods", "replicasets", "services"})
+    reasons = REASONS
+    problem_types = ("pod_crash", "port_conflict", "disk_full", "network")
 
     def analyze(self, view: ClusterView) -> list[Finding]:
         wanted = _crashing_containers(view)

@@ -11,7 +11,7 @@ from app.analyzers.common import (
     pod_ref,
     pod_targets,
 )
-from app.analyzers.model import Finding, Severity
+from app.analyzers.model import Finding, ReasonSpec, Severity, reasons
 from app.analyzers.pods_start import start_findings
 from app.analyzers.quantity import format_bytes, parse_quantity
 from app.analyzers.view import ClusterView, Obj, name_of, namespace_of
@@ -19,11 +19,26 @@ from app.analyzers.view import ClusterView, Obj, name_of, namespace_of
 NAME = "pods"
 RESTARTS_WARNING = 3
 CONFIG_ERRORS = ("CreateContainerConfigError", "CreateContainerError", "RunContainerError", "ContainerCannotRun")
+REASONS: dict[str, ReasonSpec] = {
+    **reasons(1, ("oom_killed", "pod_crash"), "OOMKilled"),
+    **reasons(1, ("image_pull",), "ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull"),
+    **reasons(1, ("pod_crash",), "CreateContainerConfigError", "CreateContainerError", "RunContainerError",
+              "ContainerCannotRun"),
+    **reasons(2, ("pod_crash",), "ProbeFailed"),
+    **reasons(4, ("pod_crash",), "CrashLoopBackOff", "ContainerFailed", "Restarting"),
+    **reasons(2, ("pod_pending",), "Unschedulable", symptom=True),
+    **reasons(1, ("storage",), "FailedMount", "FailedAttachVolume", "MultiAttach"),
+    **reasons(4, ("disk_full",), "Evicted", symptom=True),
+    **reasons(0, ("disk_full", "pod_crash"), "EphemeralStorageLimit"),
+}
 
 
 class PodsAnalyzer:
     name = NAME
     kinds = frozenset({"pods", "events", "podmetrics", "replicasets", "services", "nodes"})
+    reasons = REASONS
+    problem_types = ("pod_crash", "oom_killed", "port_conflict", "disk_full", "image_pull", "pod_pending",
+                     "node_not_ready", "network", "storage", "helm_install")
 
     def analyze(self, view: ClusterView) -> list[Finding]:
         findings: list[Finding] = []

@@ -27,6 +27,9 @@ class KindSpec:
     resource: str
     namespaced: bool
     query: tuple[tuple[str, str], ...] = ()
+    # Ask for a server-side Table of object metadata only (names, labels, annotations): how Helm release
+    # Secrets are read, so their data never leaves the API server.
+    metadata_only: bool = False
 
 
 KINDS: dict[str, KindSpec] = {

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from app.analyzers.common import clip, condition, pod_problem, pod_ref, pod_targets
-from app.analyzers.model import Finding, ObjectRef, Severity
+from app.analyzers.model import Finding, ObjectRef, ReasonSpec, Severity, reasons
 from app.analyzers.view import ClusterView, Obj, name_of, namespace_of
 
 NAME = "workloads"
 MAX_PODS_SHOWN = 3
+REASONS: dict[str, ReasonSpec] = {
+    **reasons(6, ("cluster_health",), "UnavailableReplicas", symptom=True),
+    **reasons(1, ("pod_pending",), "FailedCreate", "ReplicaFailure"),
+    **reasons(3, ("cluster_health",), "Paused"),
+}
 
 
 class WorkloadsAnalyzer:
     name = NAME
     kinds = frozenset({"deployments", "replicasets", "statefulsets", "daemonsets", "pods"})
+    reasons = REASONS
+    problem_types = ("pod_crash", "oom_killed", "image_pull", "pod_pending", "storage", "helm_install")
 
     def analyze(self, view: ClusterView) -> list[Finding]:
         findings: list[Finding] = []

@@ -149,7 +149,8 @@ class RunbookEngine:
     def read(self, question: str, namespace: str | None) -> ClusterView:
         if self.reader is None:
             raise ClusterUnreachable("no cluster reader is configured")
-        return self.reader.read(self.registry.kinds(), namespace or explicit_namespace(question))
+        return self.reader.read(self.registry.kinds(), namespace or explicit_namespace(question),
+                                self.registry.kind_specs())
 
     def analyze(self, view: ClusterView, question: str, problem_type: str, namespace: str | None,
                 runbooks: RunbookSet, runs: list[AnalyzerRun] | None = None) -> Collected:
@@ -221,7 +222,8 @@ class RunbookEngine:
 
     def _analyzer_events(self, collected: Collected, ids: _Ids) -> list[Event]:
         relevant = {r.finding.analyzer for r in collected.ranked if r.score >= RELEVANT}
-        shown = set(shown_analyzers(collected.problem_type, [run.name for run in collected.runs])) | relevant
+        shown = set(shown_analyzers(collected.problem_type, [run.name for run in collected.runs],
+                                    self.registry.shown_for())) | relevant
         out: list[Event] = []
         scope = collected.view.namespace or "all namespaces"
         for run in collected.runs:
