@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from itertools import count
 
 from app import events
-from app.analyzers.mapping import shown_analyzers
+from app.analyzers.mapping import BROAD_TYPES, shown_analyzers
 from app.analyzers.model import Finding
 from app.analyzers.reader import ClusterReader, ClusterUnreachable
 from app.analyzers.registry import AnalyzerRun, Registry, all_findings, default_registry, run_analyzers
 from app.analyzers.relevance import RELEVANT, Ranked, rank, root_group
 from app.analyzers.report import findings_block, is_chinese, render_answer, summarize_run, summary_line
+from app.analyzers.subject import resolve
+from app.analyzers.verdict import Verdict, judge, verdict_line
 from app.analyzers.view import ClusterView
 from app.events import Event, summarize_output
 from app.runbooks import Runbook, RunbookSet, RunbookStore
@@ -46,13 +48,16 @@ class Collected:
     ranked: list[Ranked]
     group: list[Finding]
     problem_type: str
+    verdict: Verdict | None = None
 
     @property
     def findings(self) -> list[Finding]:
         return all_findings(self.runs)
 
     def evidence(self) -> str:
-        return findings_block(self.ranked, self.group)
+        block = findings_block(self.ranked, self.group)
+        about = verdict_line(self.verdict) if self.verdict is not None else ""
+        return f"{about}\n{block}".strip() if about else block
 
     def summary(self) -> str:
         relevant = [r.finding for r in self.ranked if r.score >= RELEVANT and r.finding.analyzer != "events"]
@@ -157,12 +162,24 @@ class RunbookEngine:
         runs = runs if runs is not None else run_analyzers(view, self.registry, runbooks)
         findings = all_findings(runs)
         targets = extract_targets(question, view, namespace or view.namespace)
+        resolution = resolve(question, view, namespace or view.namespace or explicit_namespace(question),
+                             problem_type in BROAD_TYPES)
         ranked = rank(findings, problem_type, targets)
-        if not targets.named:
+        group = root_group(ranked, targets)
+        verdict = judge(view, resolution, findings, group)
+        if verdict.kind in ("broken", "problem") and verdict.group:
+            group = verdict.group
+        elif verdict.kind == "report":
+            group = verdict.groups[0] if verdict.groups else []
+        elif verdict.kind != "problem":
+            group = []
+        if not targets.named and group and verdict.kind != "absent":
+            targets = targets.with_finding(group[0])
+        elif not targets.named and verdict.kind == "problem":
             top = next((r.finding for r in ranked if r.score >= RELEVANT and r.finding.analyzer != "events"), None)
             if top is not None:
                 targets = targets.with_finding(top)
-        return Collected(view, runs, targets, ranked, root_group(ranked, targets), problem_type)
+        return Collected(view, runs, targets, ranked, group, problem_type, verdict)
 
     def collect_sync(self, question: str, problem_type: str, namespace: str | None) -> Collected:
         view = self.read(question, namespace)
@@ -218,7 +235,7 @@ class RunbookEngine:
         async for event in self._run_steps(steps, queries, ids):
             yield event
         yield events.answer(render_answer(request.question, collected.ranked, collected.group, targets, runbooks,
-                                          selection.runbooks))
+                                          selection.runbooks, verdict=collected.verdict, view=collected.view))
 
     def _analyzer_events(self, collected: Collected, ids: _Ids) -> list[Event]:
         relevant = {r.finding.analyzer for r in collected.ranked if r.score >= RELEVANT}

@@ -82,7 +82,7 @@ async def test_crashing_pod_root_cause_evidence_and_fix(engine: RunbookEngine, s
     assert "`status.containerStatuses[0].restartCount=9`" in evidence
     fix = text.split("**Fix**", 1)[1].split("**Also found**", 1)[0]
     assert "Provide DATABASE_URL to container cart" in fix
-    assert "**needs-approval** (runbook `crashloop-backoff`): `kubectl rollout undo deployment/cart -n shop`" in fix
+    assert "rollout undo" not in fix  # cart has one revision (one ReplicaSet): nothing to roll back to
     assert "**safe** (runbook `crashloop-backoff`): `kubectl rollout history deployment/cart -n shop`" in fix
     assert "OOMKilled" in text.split("**Also found**", 1)[1]
     assert not any("rollout undo" in c for c in kubectl)  # fixes are shown, never run
@@ -129,7 +129,12 @@ async def test_each_demo_fault_is_the_root_cause_of_its_question(
 
 async def test_a_healthy_target_is_said_to_be_healthy(engine: RunbookEngine, store: RunbookStore) -> None:
     text = answer_of(await investigate(engine, store, "why is frontend crashing", "pod_crash"))
-    assert text.startswith("**Root cause**\nThe analyzers found no problem with Deployment shop/frontend")
+    assert text.startswith("**Premise contradicted**\nDeployment shop/frontend is not crashing")
+    evidence = text.split("**Evidence**", 1)[1].split("**Also found**", 1)[0]
+    assert "replicas ready 2/2" in evidence and "restarts 0" in evidence
+    assert "**Root cause**" not in text and "**Fix**" not in text
+    text = answer_of(await investigate(engine, store, "is frontend ok?", "general"))
+    assert text.startswith("**Healthy**\nDeployment shop/frontend is healthy")
 
 
 async def test_promql_steps_go_to_the_prometheus_hook(demo: RunningSnapshot, store: RunbookStore,
