@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from app.analyzers.common import (
     ContainerStatus,
     clip,
@@ -161,13 +163,18 @@ def _oom(view: ClusterView, pod: Obj, cs: ContainerStatus, field: str, severity:
     )
 
 
+_MISSING_REF = re.compile(r'(secret|configmap)s? "([\w.-]+)" not found', re.I)
+
+
 def _config_error(view: ClusterView, pod: Obj, cs: ContainerStatus, reason: str) -> Finding:
     ref = pod_ref(pod)
-    message = str(cs.waiting.get("message") or "")
+    # `secret "db-password" not found` reads like a secret value to the redactor: name the object plainly.
+    message = _MISSING_REF.sub(lambda m: f"{'Secret' if m.group(1).lower() == 'secret' else 'ConfigMap'} "
+                               f"{m.group(2)} not found", str(cs.waiting.get("message") or ""))
     return Finding(
         NAME, "critical", ref, reason,
         f"Container {cs.name} of pod {ref.namespace}/{ref.name} cannot be created ({reason}): {clip(message, 160)}",
-        (f"{cs.path}.state.waiting.reason={reason}", clip(f"{cs.path}.state.waiting.message={message}")),
+        (f"{cs.path}.state.waiting.reason={reason}", clip(f"{cs.path}.state.waiting.message: {message}")),
         message_zh=f"Pod {ref.namespace}/{ref.name} 的容器 {cs.name} 无法创建（{reason}）：{clip(message, 160)}",
         targets=pod_targets(view, pod, cs.name),
         fix="Create the missing ConfigMap/Secret (or key) the container references, or fix the reference.",

@@ -15,18 +15,25 @@ log = logging.getLogger(__name__)
 
 
 def builtin_analyzers() -> list[Analyzer]:
+    from app.analyzers.addons import AddonsAnalyzer
+    from app.analyzers.admission import AdmissionAnalyzer
     from app.analyzers.events import EventsAnalyzer
+    from app.analyzers.helm import HelmAnalyzer
+    from app.analyzers.hpa import HpaAnalyzer
     from app.analyzers.ingresses import IngressesAnalyzer
     from app.analyzers.jobs import JobsAnalyzer
     from app.analyzers.logs import LogsAnalyzer
+    from app.analyzers.netpol import NetworkPolicyAnalyzer
     from app.analyzers.nodes import NodesAnalyzer
     from app.analyzers.pods import PodsAnalyzer
+    from app.analyzers.ports import ServicePortsAnalyzer
     from app.analyzers.pvcs import PvcsAnalyzer
     from app.analyzers.services import ServicesAnalyzer
     from app.analyzers.workloads import WorkloadsAnalyzer
 
     return [PodsAnalyzer(), WorkloadsAnalyzer(), ServicesAnalyzer(), IngressesAnalyzer(), PvcsAnalyzer(),
-            NodesAnalyzer(), JobsAnalyzer(), LogsAnalyzer(), EventsAnalyzer()]
+            NodesAnalyzer(), JobsAnalyzer(), LogsAnalyzer(), AdmissionAnalyzer(), AddonsAnalyzer(),
+            NetworkPolicyAnalyzer(), ServicePortsAnalyzer(), HpaAnalyzer(), HelmAnalyzer(), EventsAnalyzer()]
 
 
 class Registry:

@@ -71,6 +71,7 @@ class RunbookRequest:
     selection: Selection
     namespace: str | None
     collected: Collected | None = None
+    max_steps: int | None = None  # bounds the tool results of this investigation (cluster read included)
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,7 @@ class RunbookEngine:
         ids = _Ids()
         runbooks = self._runbook_set(selection)
         collected = request.collected
+        budget = request.max_steps if request.max_steps is not None else 10**6
         if collected is None:
             scope = request.namespace or explicit_namespace(request.question)
             call = ids.next("read")
@@ -223,7 +225,10 @@ class RunbookEngine:
             runs = await asyncio.to_thread(run_analyzers, view, self.registry, runbooks)
             collected = self.analyze(view, request.question, selection.problem_type, request.namespace, runbooks,
                                      runs)
-            for event in self._analyzer_events(collected, ids):
+            budget -= 1  # the cluster read
+            shown = self._analyzer_events(collected, ids)[: 2 * max(0, budget)]
+            budget -= len(shown) // 2
+            for event in shown:
                 yield event
         targets = collected.targets
         if targets.values:
@@ -232,6 +237,8 @@ class RunbookEngine:
         extra = [runbooks.runbooks[f.runbook] for f in collected.group[:1]
                  if f.runbook in runbooks.runbooks and runbooks.runbooks[f.runbook] not in selection.runbooks]
         steps, queries = plan_steps([*selection.runbooks, *extra], targets)
+        steps = steps[: max(0, budget)]
+        queries = queries[: max(0, budget - len(steps))]
         async for event in self._run_steps(steps, queries, ids):
             yield event
         yield events.answer(render_answer(request.question, collected.ranked, collected.group, targets, runbooks,

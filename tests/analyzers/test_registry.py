@@ -34,7 +34,7 @@ class Broken:
 
 def test_builtins_cover_every_concern() -> None:
     assert default_registry().names == ["pods", "workloads", "services", "ingresses", "pvcs", "nodes", "jobs", "logs",
-                                        "events"]
+                                        "admission", "addons", "netpol", "ports", "hpa", "helm", "events"]
     assert "secrets" not in default_registry().kinds()  # Secret names are fetched on demand, never as a list
 
 
