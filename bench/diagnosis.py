@@ -58,7 +58,8 @@ def sections(answer: str) -> list[str]:
 def score(scenario: Scenario, question: Question, answer: str, seconds: float) -> Score:
     parts = sections(answer)
     wanted = HEADERS[question.expect]
-    section = next((p for p in parts if any(h in p.split("\n", 1)[0] for h in wanted)), None)
+    index = next((i for i, p in enumerate(parts) if any(h in p.split("\n", 1)[0] for h in wanted)), None)
+    section = None if index is None else "\n".join(parts[index:index + 2])  # the verdict and its evidence
     root = next((p for p in parts if p.startswith(ROOT_HEADERS)), "")
     wrong_root = question.expect != "report" and DECOY in root.lower()
     why = ""

@@ -112,7 +112,8 @@ def fix_lines(group: list[Finding], runbooks: RunbookSet, extra: Iterable[Runboo
         runbook = runbooks.runbooks.get(runbook_id or "")
         if runbook is not None:
             chosen.append(runbook)
-    chosen += [r for r in extra if r not in chosen]
+    if not chosen:  # the question's runbooks only when the cause has none of its own
+        chosen = list(extra)
     filled = fix_targets(group, targets)
     cause_text = " ".join([f.message + " " + " ".join(f.evidence) + " " + (f.cause or "") + " " + f.reason
                            for f in group[:3]])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.analyzers.common import clip, condition
-from app.analyzers.logs import error_lines
+from app.analyzers.logs import error_lines, headline
 from app.analyzers.model import Finding, ObjectRef, ReasonSpec, Severity, reasons
 from app.analyzers.view import ClusterView, LogRequest, Obj, controller_ref, name_of, namespace_of
 
@@ -66,8 +66,8 @@ def _failed(view: ClusterView, job: Obj, failed: Obj) -> Finding:
             if lines:
                 category = next(iter(lines))
                 evidence += [f"logs (kubectl logs {name_of(last)} -n {ns}):", *lines[category][:2]]
-                said, said_zh, cause = f"; its pod logs: {lines[category][0]}", f"；Pod 日志：{lines[category][0]}", \
-                    category
+                line = headline(lines[category])
+                said, said_zh, cause = f"; its pod logs: {line}", f"；Pod 日志：{line}", category
     kind: Severity = "critical" if owner is None or owner.get("kind") != "CronJob" else "warning"
     return Finding(
         NAME, kind, ObjectRef("Job", ns, name), "JobFailed",

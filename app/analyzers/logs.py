@@ -39,7 +39,7 @@ PATTERNS: tuple[tuple[str, re.Pattern[str], str, str], ...] = (
      "cannot reach a dependency", "无法连接依赖服务"),
     ("Fatal", re.compile(r"\bFATAL\b|level=fatal|\"level\":\s*\"fatal\"|^F\d{4} |\bCRITICAL\b"),
      "logs a fatal error", "记录了致命错误"),
-    ("LogError", re.compile(r"level=error|\"level\":\s*\"error\"|^E\d{4} |\bERROR\b"),
+    ("LogError", re.compile(r"level=error|\"level\":\s*\"error\"|^E\d{4} |\bERROR\b|^(?:Error|error|ERR)\b[:\s]"),
      "logs errors", "记录了错误"),
 )
 _ENV_NAME = re.compile(r"\b([A-Z][A-Z0-9]*_[A-Z0-9_]+)\b")
@@ -134,7 +134,7 @@ def _finding(view: ClusterView, pod: Obj, cs: ContainerStatus, request: LogReque
     if category == "DNSFailure":
         more, related, fix, fix_zh = _dns_context(view, pod, found[category][0])
         evidence += more
-    first = found[category][0]
+    first = headline(found[category])
     return Finding(
         NAME, severity, ref, category,
         f"Container {cs.name} of pod {ref.namespace}/{ref.name} {en}: {clip(first, 160)}",
@@ -182,6 +182,11 @@ def _dns_context(view: ClusterView, pod: Obj, line: str) -> tuple[list[str], tup
                     f"把应用配置的地址改成存在的 Service 名称{f'（例如 {near[0]}）' if near else ''}，或创建 Service "
                     f"{short}。")
     return evidence, related, "", ""
+
+
+def headline(lines: list[str]) -> str:
+    """The line that says what went wrong: a Python traceback's exception, not its "Traceback" header."""
+    return next((line for line in lines if not line.startswith("Traceback")), lines[0])
 
 
 def _port_owners(pod: Obj, cs: ContainerStatus, line: str) -> list[str]:

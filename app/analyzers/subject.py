@@ -102,7 +102,7 @@ def _kind_hint(question: str, start: int, end: int) -> str | None:
                 return KIND_BY_WORD[tail]
         if words[0] in KIND_BY_WORD:
             return KIND_BY_WORD[words[0]]
-    after = re.match(r"\s*([a-z]+|[\u3400-\u9fff]{2,4})", text[end:])
+    after = re.match(r"\s*(?:的|'s)?\s*([a-z]+|[\u3400-\u9fff]{2,4})", text[end:])
     if after:
         following = after.group(1)
         for size in (4, 3, 2):
@@ -222,8 +222,8 @@ def resolve(question: str, view: ClusterView, namespace: str | None, broad: bool
             continue
         if (hint is not None and hint != "HelmRelease" and re.search(r"[a-z]", token)) or _looks_like_a_name(token):
             near = nearest(view, token, hint, namespace)
-            if hint is None and not near:
-                continue  # a hyphenated word close to nothing in the cluster: not taken as a name
+            if not near and (hint is None or not _looks_like_a_name(token)):
+                continue  # a word close to nothing in the cluster ("through ingress x"): not taken as a name
             kind = hint or (near[0].kind if near else None)
             if not any(a.name == token for a in absent):
                 absent.append(Absent(token, kind, near))

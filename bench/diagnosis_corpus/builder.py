@@ -57,7 +57,8 @@ class Cluster:
     # -- cluster-scoped --------------------------------------------------------------------------------
     def node(self, name: str, ready: bool = True, pressure: str | None = None, labels: dict[str, str] | None = None,
              taints: list[Obj] | None = None, unschedulable: bool = False, message: str = "") -> Obj:
-        conditions = [condition(kind, "True" if kind == pressure else "False", f"Kubelet{'Has' if kind == pressure else 'HasNo'}{kind}")
+        conditions = [condition(kind, "True" if kind == pressure else "False",
+                                f"Kubelet{'Has' if kind == pressure else 'HasNo'}{kind}")
                       for kind in ("MemoryPressure", "DiskPressure", "PIDPressure")]
         conditions.append(condition("Ready", "True" if ready else "Unknown", "KubeletReady" if ready else
                                     "NodeStatusUnknown", message or ("kubelet is posting ready status" if ready else
@@ -105,7 +106,8 @@ class Cluster:
             memory_usage: str | None = None) -> Obj:
         containers = containers or [{"name": labels.get("app", name), "image": f"registry.example.com/{name}:1.0"}]
         main = containers[0]
-        spec: Obj = {"containers": containers, "restartPolicy": "Never" if owner and owner["kind"] == "Job" else "Always"}
+        restart = "Never" if owner and owner["kind"] == "Job" else "Always"
+        spec: Obj = {"containers": containers, "restartPolicy": restart}
         if volumes:
             spec["volumes"] = volumes
         if node_selector:
@@ -234,7 +236,8 @@ class Cluster:
 
     def service(self, namespace: str, name: str, selector: dict[str, str], ports: list[tuple[int, Any]]) -> Obj:
         return self.add({"apiVersion": "v1", "kind": "Service", "metadata": meta(name, namespace),
-                         "spec": {"selector": selector, "type": "ClusterIP", "clusterIP": f"10.96.{len(self.objects) % 250}.10",
+                         "spec": {"selector": selector, "type": "ClusterIP",
+                                  "clusterIP": f"10.96.{len(self.objects) % 250}.10",
                                   "ports": [{"name": f"p{port}", "port": port, "targetPort": target, "protocol": "TCP"}
                                             for port, target in ports]}})
 

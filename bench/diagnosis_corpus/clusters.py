@@ -61,7 +61,8 @@ def base(c: Cluster) -> None:
     c.deploy("payments", "ledger", 1)
     c.service("payments", "ledger", {"app": "ledger"}, [(80, 8080)])
     # The decoy: a real fault, unrelated to every question but the cluster-wide ones.
-    c.deploy("legacy", DECOY, 1, "crash", exit_code=2, prev_log="starting worker\npanic: assignment to entry in nil map")
+    c.deploy("legacy", DECOY, 1, "crash", exit_code=2,
+             prev_log="starting worker\npanic: assignment to entry in nil map")
 
 
 def _res(cpu: str = "100m", memory: str = "128Mi", limit: str = "256Mi") -> dict[str, dict[str, str]]:
@@ -170,8 +171,9 @@ def named_port(c: Cluster) -> None:
 
 
 def readiness(c: Cluster) -> None:
-    c.deploy("shop", "profile", 2, "unready", message="Readiness probe failed: Get \"http://10.244.0.12:8080/healthz\": "
-             "dial tcp 10.244.0.12:8080: connect: connection refused",
+    c.deploy("shop", "profile", 2, "unready",
+             message="Readiness probe failed: Get \"http://10.244.0.12:8080/healthz\": dial tcp 10.244.0.12:8080: "
+                     "connect: connection refused",
              containers=[container("profile", readinessProbe={"httpGet": {"path": "/healthz", "port": 8080}})])
     c.service("shop", "profile", {"app": "profile"}, [(80, 8080)])
 
@@ -337,7 +339,8 @@ def helm_pending(c: Cluster) -> None:
 
 def evicted_own_limit(c: Cluster) -> None:
     c.deploy("shop", "thumbnailer", 1)
-    c.pod("shop", "thumbnailer-6c8f7-q2x9z", {"app": "thumbnailer"}, "evicted",
+    rs = next(o for o in c.objects if o["kind"] == "ReplicaSet" and o["metadata"]["name"].startswith("thumbnailer-"))
+    c.pod("shop", f"{rs['metadata']['name']}-q2x9z", {"app": "thumbnailer"}, "evicted", owner=rs,
           message="Pod ephemeral local storage usage exceeds the total limit of containers 500Mi.")
 
 
@@ -506,7 +509,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     _s("helm-pending", "helm.sh/docs/faq/ (pending-install)", helm_pending, (("HelmReleasePending", "grafana"),),
        q("helm install grafana hangs in pending-install, release grafana", "broken", "cannot pull image"),
        q("grafana 的 helm 安装一直卡住", "broken", "无法拉取镜像")),
-    _s("evicted-own-limit", "kubernetes.io/docs/concepts/scheduling-eviction/node-pressure-eviction/", evicted_own_limit,
+    _s("evicted-own-limit", "kubernetes.io/docs/concepts/scheduling-eviction/node-pressure-eviction/",
+       evicted_own_limit,
        (("Evicted", "thumbnailer"),),
        q("thumbnailer pod was evicted, is the node out of disk?", "broken", "its own ephemeral-storage limit"),
        q("thumbnailer 被驱逐了，是节点磁盘满了吗", "broken", "自身的 ephemeral-storage")),
