@@ -85,9 +85,9 @@ def _unschedulable(view: ClusterView, pod: Obj, scheduled: Obj) -> Finding:
     elif "affinity/selector" in message or "node selector" in message:
         cause = "NodeSelectorMismatch"
         evidence += _selector_evidence(view, pod)
-        wanted = ",".join(f"{k}={v}" for k, v in sorted(((pod.get("spec") or {}).get("nodeSelector") or {}).items()))
-        detail = f"; no node carries the labels its nodeSelector asks for ({wanted or 'node affinity'})"
-        detail_zh = f"；没有节点带有其 nodeSelector 要求的标签（{wanted or 'node affinity'}）"
+        labels = ",".join(f"{k}={v}" for k, v in sorted(((pod.get("spec") or {}).get("nodeSelector") or {}).items()))
+        detail = f"; no node carries the labels its nodeSelector asks for ({labels or 'node affinity'})"
+        detail_zh = f"；没有节点带有其 nodeSelector 要求的标签（{labels or 'node affinity'}）"
     for resource in dict.fromkeys(r.rstrip(".") for r in _INSUFFICIENT.findall(message)):
         cause = "InsufficientResources" if cause == "Unschedulable" else cause
         wanted = _requested(pod, resource)
