@@ -29,6 +29,7 @@ _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)(.*)\Z", re.S)
 class DiagnosticStep(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str
+    title_zh: str = ""  # the title for Chinese answers
     command: str | None = None
     promql: str | None = None
 
@@ -36,6 +37,7 @@ class DiagnosticStep(BaseModel):
 class RemediationStep(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str
+    title_zh: str = ""  # the title for Chinese answers
     command: str
     safety: Literal["safe", "needs-approval"] = "needs-approval"
 
@@ -44,6 +46,7 @@ class Runbook(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str
     title: str
+    title_zh: str = ""
     problem_types: list[str] = Field(min_length=1)
     keywords: list[str] = Field(default_factory=list)
     description: str = ""

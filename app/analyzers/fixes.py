@@ -135,7 +135,7 @@ def fix_lines(group: list[Finding], runbooks: RunbookSet, extra: Iterable[Runboo
             if "helm rollback" in command and release and _release_versions(view, filled.namespace, release) < 2:
                 continue
             command = _CAPS.sub(lambda m: known.get(m.group(1)) or _choose(m.group(1), view, chinese), command)
-            title = getattr(step, "title_zh", "") if chinese else ""
+            title = step.title_zh if chinese else ""
             commands.append(f"- {title or step.title} — **{step.safety}** (runbook `{runbook.id}`): "
                             + "`" + command.replace("`", "'") + "`")
     if commands:

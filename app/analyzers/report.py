@@ -154,7 +154,7 @@ def render_answer(question: str, ranked: list[Ranked], group: list[Finding], tar
     if verdict.absent:
         parts.append(f"**{NOT_FOUND[chinese]}**\n" + "\n".join(_absent_lines(verdict, findings, chinese)))
     if verdict.kind == "report":
-        parts += _report(verdict, targets.namespace if targets.source != "findings" else None, chinese)
+        parts += _report(verdict, verdict.namespace, chinese)
         top = verdict.groups[0] if verdict.groups else []
         if top:
             parts.append(f"**{evidence_h}** ({top[0].object})\n" + "\n".join(_evidence(top)))

@@ -16,6 +16,7 @@ from app.analyzers.model import ObjectRef
 from app.analyzers.view import ClusterView, Obj, controller_ref, meta, name_of, namespace_of
 
 Scope = Literal["subject", "namespace", "cluster", "problem"]
+TYPO = 0.75  # a plain word this close to a real name is that name misspelt ("ledgr" → ledger)
 _TOKEN = re.compile(r"[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?")
 # list kind in the view → Kind, words (en, zh) that name it
 KIND_WORDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -222,8 +223,10 @@ def resolve(question: str, view: ClusterView, namespace: str | None, broad: bool
             continue
         if (hint is not None and hint != "HelmRelease" and re.search(r"[a-z]", token)) or _looks_like_a_name(token):
             near = nearest(view, token, hint, namespace)
-            if not near and (hint is None or not _looks_like_a_name(token)):
-                continue  # a word close to nothing in the cluster ("through ingress x"): not taken as a name
+            if not _looks_like_a_name(token) and not any(_similarity(token, r.name) >= TYPO for r in near):
+                continue  # a plain word ("service returns", "pod never starts") unless it is a typo of a name
+            if hint is None and not near:
+                continue  # a hyphenated word close to nothing in the cluster: not taken as a name
             kind = hint or (near[0].kind if near else None)
             if not any(a.name == token for a in absent):
                 absent.append(Absent(token, kind, near))

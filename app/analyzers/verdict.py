@@ -28,6 +28,7 @@ class Verdict:
     absent: tuple[Absent, ...] = ()
     groups: list[list[Finding]] = field(default_factory=list)  # report: one per root cause, worst first
     others: list[ObjectRef] = field(default_factory=list)  # further named subjects (healthy)
+    namespace: str | None = None  # report: its scope
 
 
 def _worst(group: list[Finding]) -> int:
@@ -80,7 +81,7 @@ def judge(view: ClusterView, resolution: Resolution, findings: list[Finding], pr
           ) -> Verdict:
     if resolution.scope in ("cluster", "namespace"):
         scope = resolution.namespace if resolution.scope == "namespace" else None
-        return Verdict("report", groups=report_groups(findings, scope))
+        return Verdict("report", groups=report_groups(findings, scope), namespace=scope)
     if resolution.scope == "problem":
         return Verdict("problem", group=problem_group)
     verdicts: list[Verdict] = []
