@@ -13,13 +13,15 @@ from app.analyzers.view import ClusterView, KindSpec, Obj, name_of, namespace_of
 
 NAME = "admission"
 REASONS: dict[str, ReasonSpec] = {
-    **reasons(0, ("pod_pending",), "QuotaExceeded", "LimitRangeViolation", "WebhookDenied", "WebhookUnavailable"),
+    **reasons(0, ("pod_pending",), "QuotaExceeded", "LimitRangeViolation", "WebhookDenied"),
+    # An unreachable webhook is itself down for a reason: its Service's pods (see `depends_on`).
+    **reasons(2, ("pod_pending",), "WebhookUnavailable"),
 }
 _QUOTA = re.compile(r"exceeded quota: ([\w.-]+)|failed quota: ([\w.-]+)")
 _LIMIT_RANGE = re.compile(r"(maximum|minimum) ([\w-]+) usage per (Container|Pod) is ([\w.]+), but (?:limit|request) "
                           r"is ([\w.]+)")
 _WEBHOOK = re.compile(r'admission webhook "([^"]+)" denied the request|failed calling webhook "([^"]+)"')
-_WEBHOOK_SERVICE = re.compile(r'service "([\w.-]+)/([\w.-]+)"|([\w-]+)\.([\w-]+)\.svc')
+_WEBHOOK_SERVICE = (re.compile(r'service "([\w.-]+)/([\w.-]+)"'), re.compile(r'https://([\w-]+)\.([\w-]+)\.svc'))
 _OWNERS = (("replicasets", "ReplicaSet"), ("statefulsets", "StatefulSet"), ("jobs", "Job"),
            ("daemonsets", "DaemonSet"))
 
@@ -121,11 +123,11 @@ def _explain(view: ClusterView, ref: ObjectRef, obj: Obj, message: str) -> Findi
         config = _webhook_config(view, webhook)
         evidence = [line]
         denied = hook.group(1) is not None
-        service = _WEBHOOK_SERVICE.search(message)
+        by_ref, by_url = (p.search(message) for p in _WEBHOOK_SERVICE)
         extra: list[ObjectRef] = []
-        if service:
-            svc_ns, svc = (service.group(1), service.group(2)) if service.group(1) else (service.group(4),
-                                                                                            service.group(3))
+        found = (by_ref.group(1), by_ref.group(2)) if by_ref else (by_url.group(2), by_url.group(1)) if by_url else None
+        if found is not None:
+            svc_ns, svc = found
             endpoints = view.get("endpoints", svc_ns, svc)
             ready = sum(len(s.get("addresses") or []) for s in (endpoints or {}).get("subsets") or [])
             evidence.append(f"webhook Service {svc_ns}/{svc}: {ready} ready endpoint(s)")
@@ -149,7 +151,7 @@ def _explain(view: ClusterView, ref: ObjectRef, obj: Obj, message: str) -> Findi
             NAME, "critical", ObjectRef(kind, None, obj_name), "WebhookDenied" if denied else "WebhookUnavailable",
             f"Admission webhook {webhook} {text}: {clip(message, 160)}", tuple(evidence),
             message_zh=f"准入 Webhook {webhook} {zh}：{clip(message, 160)}",
-            targets=targets, related=(*related, *extra), fix=fix, fix_zh=fix_zh,
+            targets=targets, related=related, fix=fix, fix_zh=fix_zh, depends_on=tuple(extra),
         )
     return None
 

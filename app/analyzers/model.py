@@ -51,6 +51,9 @@ class Finding:
     fix: str = ""
     fix_zh: str = ""
     runbook: str | None = None
+    # Objects whose own problems explain this finding (an unreachable webhook → its Service): causal chains
+    # follow these, whatever the reasons' ranks.
+    depends_on: tuple[ObjectRef, ...] = ()
 
     def text(self, chinese: bool) -> str:
         return self.message_zh if chinese and self.message_zh else self.message

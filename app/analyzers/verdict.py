@@ -42,7 +42,7 @@ def order(group: list[Finding]) -> list[Finding]:
 def _explains(cause: Finding, member: Finding) -> bool:
     """`cause` is part of `member`'s chain: same object or pod, a symptom's related object, or a more causal
     finding that names the member's object."""
-    if cause.object == member.object:
+    if cause.object == member.object or cause.object in member.depends_on:
         return True
     pod_a, pod_b = cause.targets.get("pod"), member.targets.get("pod")
     if pod_a and pod_a == pod_b and cause.targets.get("namespace") == member.targets.get("namespace") and \
@@ -51,6 +51,11 @@ def _explains(cause: Finding, member: Finding) -> bool:
     spec = spec_of(member.reason)
     if spec is not None and spec.symptom and cause.object in member.related:
         return True
+    # A symptom's `related` are its causes; it explains a related object only when that is no symptom itself
+    # (an unreachable webhook explains a ReplicaSet's FailedCreate, not its own Service's empty endpoints).
+    cause_spec = spec_of(cause.reason)
+    if cause_spec is not None and cause_spec.symptom and spec is not None and spec.symptom:
+        return False
     return member.object in cause.related and cause_rank(cause.reason) <= cause_rank(member.reason)
 
 

@@ -10,7 +10,8 @@ NAME = "workloads"
 MAX_PODS_SHOWN = 3
 REASONS: dict[str, ReasonSpec] = {
     **reasons(6, ("cluster_health",), "UnavailableReplicas", symptom=True),
-    **reasons(1, ("pod_pending",), "FailedCreate", "ReplicaFailure"),
+    # Ranked below what refuses the pods (quota, LimitRange, webhook), which the admission analyzer names.
+    **reasons(3, ("pod_pending",), "FailedCreate", "ReplicaFailure"),
     **reasons(3, ("cluster_health",), "Paused"),
 }
 

@@ -233,7 +233,8 @@ def webhook_denied(c: Cluster) -> None:
 
 
 def webhook_down(c: Cluster) -> None:
-    c.deploy("kyverno", "kyverno", 1, "crash", prev_log="panic: failed to load certificates: open /tls/tls.crt: "
+    c.deploy("kyverno", "kyverno", 1, "crash", containers=[container("kyverno", port=9443, port_name="https")],
+             prev_log="panic: failed to load certificates: open /tls/tls.crt: "
              "no such file or directory")
     c.service("kyverno", "kyverno-svc", {"app": "kyverno"}, [(443, 9443)])
     c.deploy("shop", "coupons", 2, pods=0, rs_failure='Internal error occurred: failed calling webhook '
