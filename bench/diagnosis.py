@@ -83,7 +83,9 @@ def analyze_hits(scenario: Scenario, findings: list[Any]) -> tuple[int, int]:
     return hit, len(scenario.finds)
 
 
-async def run_scenario(scenario: Scenario, root: Path, show: bool) -> tuple[list[Score], tuple[int, int]]:
+async def run_scenario(scenario: Scenario, root: Path, show: bool, max_steps: int = 20
+                       ) -> tuple[list[Score], tuple[int, int]]:
+    """`max_steps`=1 answers from the analyzers alone (no runbook kubectl steps): the same answer, faster."""
     from app.analyzers.registry import all_findings, default_registry, run_analyzers
     from app.investigate import AskRequest
     from app.services import start_services
@@ -102,7 +104,7 @@ async def run_scenario(scenario: Scenario, root: Path, show: bool) -> tuple[list
         hits = analyze_hits(scenario, all_findings(run_analyzers(view, registry, services.runbooks.current())))
         for question in scenario.questions:
             started = time.monotonic()
-            events = [e async for e in services.investigator.run(AskRequest(question.text, mode="runbook"))]
+            events = [e async for e in services.investigator.run(AskRequest(question.text, max_steps, mode="runbook"))]
             seconds = time.monotonic() - started
             answer = next((str(e.data["text"]) for e in events if e.type == "answer"), "")
             result = score(scenario, question, answer, seconds)

@@ -13,6 +13,8 @@ from app.analyzers.quantity import format_bytes, parse_quantity
 from app.analyzers.subject import Absent, Resolution, members
 from app.analyzers.view import ClusterView, Obj, meta, name_of
 
+CLAIM_WORDS = {"not_ready": "NotReady", "disk": "under disk pressure", "memory": "out of memory",
+               "crashing": "crashing", "pending": "Pending", "failing": "failing"}
 Kind = Literal["absent", "contradicted", "healthy", "broken", "report", "problem"]
 WORKLOAD_LISTS = {"Deployment": "deployments", "StatefulSet": "statefulsets", "DaemonSet": "daemonsets",
                   "Job": "jobs", "CronJob": "cronjobs"}
@@ -301,7 +303,8 @@ def verdict_line(verdict: Verdict) -> str:
                        f"{', '.join(str(r) for r in a.nearest) or 'none'})" for a in verdict.absent)
     parts = [absent] if absent else []
     if verdict.kind == "contradicted" and verdict.subject is not None:
-        parts.append(f"premise contradicted: {verdict.subject} is not {verdict.claim}: "
+        claim = CLAIM_WORDS.get(verdict.claim or "", verdict.claim)
+        parts.append(f"premise contradicted: {verdict.subject} is not {claim}: "
                      f"{'; '.join(verdict.evidence[:3])}")
     elif verdict.kind == "healthy" and verdict.subject is not None:
         parts.append(f"{verdict.subject} is healthy: {'; '.join(verdict.evidence[:3])}")
