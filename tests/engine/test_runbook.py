@@ -185,3 +185,45 @@ def test_plan_steps_fill_what_they_can_targeted_first(store: RunbookStore) -> No
     assert len(promql) == 3
     nothing, _ = plan_steps([crashloop], Targets())
     assert [s.command for s in nothing] == commands[-2:]
+
+
+async def test_max_steps_bounds_the_investigation(engine: RunbookEngine, store: RunbookStore) -> None:
+    question = f"why is {CART} crashing?"
+    selection = select("pod_crash", question, store.current())
+    for bound in (1, 3, 8):
+        events = [e async for e in engine.investigate(RunbookRequest(question, selection, None, max_steps=bound))]
+        assert sum(e.type == "tool_result" for e in events) <= bound
+        assert "missing DATABASE_URL" in answer_of(events).split("**Evidence**")[0]  # the same answer
+
+
+async def test_a_cluster_question_gets_every_problem_grouped_by_root_cause(engine: RunbookEngine,
+                                                                           store: RunbookStore) -> None:
+    text = answer_of(await investigate(engine, store, "what's wrong with my cluster?", "cluster_health"))
+    report = text.split("**Evidence**")[0]
+    assert report.startswith("**Health report of the cluster**\n")
+    for cause in ("StorageClass fast-ssd does not exist", "no pod matches its selector app=checkout-api",
+                  "address already in use", "missing DATABASE_URL", "cannot pull image", "OOMKilled",
+                  "Insufficient cpu", "Node worker-3 has DiskPressure"):
+        assert cause in report
+    assert "more (" not in report  # nothing hidden behind a pointer
+    zh = answer_of(await investigate(engine, store, "集群有什么问题？", "cluster_health"))
+    assert zh.startswith("**整个集群健康报告**") and "修复" in zh
+
+
+async def test_absent_and_contradicted_subjects_are_said_so(engine: RunbookEngine, store: RunbookStore) -> None:
+    text = answer_of(await investigate(engine, store, "disk full on node-2", "disk_full"))
+    assert text.startswith("**Not found**\nNo Node named `node-2` exists in the cluster. Nearest real names: Node "
+                           "worker-2")
+    assert "**Root cause**" not in text
+    text = answer_of(await investigate(engine, store, "worker-2 is NotReady, what happened?", "node_not_ready"))
+    assert text.startswith("**Premise contradicted**\nNode worker-2 is not NotReady")
+    assert "`status.conditions[Ready]=True (KubeletReady; since 2026-10-08T09:41:27Z)`" in text
+    text = answer_of(await investigate(engine, store, "is node worker-1 ok?", "node_not_ready"))
+    assert text.startswith("**Healthy**\nNode worker-1 is healthy") and "cordon" not in text
+
+
+async def test_chinese_fix_titles(engine: RunbookEngine, store: RunbookStore) -> None:
+    text = answer_of(await investigate(engine, store, f"{CART} 为什么一直崩溃？", "pod_crash"))
+    fix = text.split("**修复**", 1)[1].split("**其他发现**", 1)[0]
+    assert "查看是哪个版本引入了崩溃 — **safe** (runbook `crashloop-backoff`)" in fix
+    assert "See which revision" not in fix
