@@ -46,7 +46,13 @@ _VOCAB_TEXT = (
     "slow healthy health status check cluster namespace namespaces kubernetes k8s default pod pods node "
     "nodes service services deployment deployments job jobs cronjob release image images pull pulling "
     "disk full memory cpu oom oomkilled notready ready not-ready crashloopbackoff read-only out-of-memory "
-    "non-zero built-in real-time up-to-date k8s-app kube-system kube-public kube-node-lease"
+    "non-zero built-in real-time up-to-date k8s-app kube-system kube-public kube-node-lease new old main same "
+    "other first last whole entire single both few many more most several every which whose these those "
+    "failed failing broken unhealthy healthy pending running crashing evicted stuck dead slow hung "
+    "production staging prod dev test internal external public private local remote another certain "
+    "some no any all each given affected problematic faulty bad good through via behind into onto over under "
+    "across between after before without within about using like than since until while where there here "
+    "whole whats what's why's hows"
 )
 _VOCAB = frozenset(_VOCAB_TEXT.split(" "))
 _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -114,6 +120,15 @@ def _kind_hint(question: str, start: int, end: int) -> str | None:
     return None
 
 
+def _kind_word_follows(question: str, end: int) -> bool:
+    """"checkout service", "checkout 服务": the token is the name the kind word qualifies."""
+    after = re.match(r"\s*(?:的|'s)?\s*([a-z]+|[\u3400-\u9fff]{2,4})", question.lower()[end:])
+    if not after:
+        return False
+    word = after.group(1)
+    return word in KIND_BY_WORD or any(word[:n] in KIND_BY_WORD for n in (2, 3, 4) if not word.isascii())
+
+
 def _in_path(question: str, start: int, end: int) -> bool:
     """Part of an image reference, URL or file path: not an object name."""
     text = question.lower()
@@ -121,6 +136,22 @@ def _in_path(question: str, start: int, end: int) -> bool:
     right = text[end] if end < len(text) else " "
     return right in ":@" or (left == "/" and not re.search(r"(?:^|\s)[a-z]+/$", text[:start])) or (
         right == "/" and text[:end].split()[-1] not in LIST_OF and "://" not in text[max(0, start - 8):start])
+
+
+# Words that say the token next to them names something that is not a subject we resolve (a ConfigMap, a
+# Secret, an image, a label...): such a token is never reported as an absent object.
+_OTHER_THINGS_TEXT = (
+    "configmap configmaps cm secret secrets image images tag label labels key keys env variable file path host hostname url registry "
+    "port version annotation field flag 镜像 标签 配置 密钥 端口 变量"
+)
+_OTHER_THINGS = frozenset(_OTHER_THINGS_TEXT.split(" "))
+
+
+def _names_something_else(question: str, start: int, end: int) -> bool:
+    text = question.lower()
+    before = re.findall(r"([a-z]+|[\u3400-\u9fff]{2})\s*$", text[:start])
+    after = re.match(r"\s*([a-z]+|[\u3400-\u9fff]{2})", text[end:])
+    return bool(before and before[0] in _OTHER_THINGS) or bool(after and after.group(1) in _OTHER_THINGS)
 
 
 def _looks_like_a_name(token: str) -> bool:
@@ -214,22 +245,32 @@ def resolve(question: str, view: ClusterView, namespace: str | None, broad: bool
         if not refs and hint is None and token not in _VOCAB:
             refs = _container_owner(view, token, namespace)
         if refs:
-            found += [r for r in refs[:1] if r not in found]
+            # Without a kind word, every object of that name in the first one's namespace is the subject
+            # (Deployment, Service and HPA "checkout" together).
+            same = [r for r in refs if r.namespace == refs[0].namespace] if hint is None else refs[:1]
+            found += [r for r in same if r not in found]
             continue
         if token in known_namespaces and token not in ("default",):
             named_namespace = named_namespace or token
             continue
-        if token in _VOCAB or token.isdigit() or len(token) < 3:
+        if token in _VOCAB or token.isdigit() or len(token) < 3 or _names_something_else(question, start, end):
             continue
         if (hint is not None and hint != "HelmRelease" and re.search(r"[a-z]", token)) or _looks_like_a_name(token):
             near = nearest(view, token, hint, namespace)
-            if not _looks_like_a_name(token) and not any(_similarity(token, r.name) >= TYPO for r in near):
-                continue  # a plain word ("service returns", "pod never starts") unless it is a typo of a name
+            named_before = hint is not None and _kind_word_follows(question, end)
+            if not _looks_like_a_name(token) and not named_before and \
+                    not any(_similarity(token, r.name) >= TYPO for r in near):
+                continue  # a plain word after a kind word ("service returns") unless it is a typo of a name
             if hint is None and not near:
                 continue  # a hyphenated word close to nothing in the cluster: not taken as a name
             kind = hint or (near[0].kind if near else None)
             if not any(a.name == token for a in absent):
                 absent.append(Absent(token, kind, near))
+    existing = {name_of(n) for n in view.items("namespaces")}
+    if named_namespace and existing and named_namespace not in existing:
+        near = tuple(ObjectRef("Namespace", None, n) for n in
+                     difflib.get_close_matches(named_namespace, sorted(existing), n=3, cutoff=0.4))
+        absent.append(Absent(named_namespace, "Namespace", near))
     if found or absent:
         scope: Scope = "subject"
     elif broad:
@@ -256,6 +297,10 @@ def members(view: ClusterView, ref: ObjectRef) -> set[ObjectRef]:
             for obj in view.items(lst):
                 if namespace_of(obj) == ns and (controller_ref(obj) or {}).get("name") == ref.name:
                     out.add(ObjectRef(kind, ns, name_of(obj)))
+        for hpa in view.items("horizontalpodautoscalers"):  # what scales it is part of it
+            target = (hpa.get("spec") or {}).get("scaleTargetRef") or {}
+            if namespace_of(hpa) == ns and target.get("kind") == ref.kind and target.get("name") == ref.name:
+                out.add(ObjectRef("HorizontalPodAutoscaler", ns, name_of(hpa)))
     elif ref.kind == "Service":
         out |= _service_pods(view, ns, ref.name)
         out.add(ObjectRef("Endpoints", ns, ref.name))

@@ -80,8 +80,11 @@ def _seeds(view: ClusterView, ref: ObjectRef, findings: list[Finding]) -> list[F
         return [f for f in real if f.object == ref or (f.reason == "Evicted" and f.targets.get("node") == ref.name
                                                         and f.cause in ("DiskPressure", "MemoryPressure"))]
     inside = members(view, ref)
+    # A pod on a NotReady node is down with it, whatever its own status still says.
+    nodes = {str((p.get("spec") or {}).get("nodeName")) for p in _pods(view, ref)}
     return [f for f in real if f.object in inside or (f.object.kind != "Pod" and inside & set(f.related)
-                                                      and f.object.namespace == ref.namespace)]
+                                                      and f.object.namespace == ref.namespace)
+            or (f.reason == "NodeNotReady" and f.object.name in nodes)]
 
 
 def judge(view: ClusterView, resolution: Resolution, findings: list[Finding], problem_group: list[Finding]

@@ -155,7 +155,8 @@ class RunbookEngine:
     def read(self, question: str, namespace: str | None) -> ClusterView:
         if self.reader is None:
             raise ClusterUnreachable("no cluster reader is configured")
-        return self.reader.read(self.registry.kinds(), namespace or explicit_namespace(question),
+        # Namespaces too: a question about a namespace that does not exist is answered "not found".
+        return self.reader.read(self.registry.kinds() | {"namespaces"}, namespace or explicit_namespace(question),
                                 self.registry.kind_specs())
 
     def analyze(self, view: ClusterView, question: str, problem_type: str, namespace: str | None,
