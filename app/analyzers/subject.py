@@ -141,8 +141,8 @@ def _in_path(question: str, start: int, end: int) -> bool:
 # Words that say the token next to them names something that is not a subject we resolve (a ConfigMap, a
 # Secret, an image, a label...): such a token is never reported as an absent object.
 _OTHER_THINGS_TEXT = (
-    "configmap configmaps cm secret secrets image images tag label labels key keys env variable file path host hostname url registry "
-    "port version annotation field flag 镜像 标签 配置 密钥 端口 变量"
+    "configmap configmaps cm secret secrets image images tag label labels key keys env variable file path "
+    "host hostname url registry port version annotation field flag 镜像 标签 配置 密钥 端口 变量"
 )
 _OTHER_THINGS = frozenset(_OTHER_THINGS_TEXT.split(" "))
 
