@@ -30,7 +30,8 @@ PATTERNS: tuple[tuple[str, re.Pattern[str], str, str], ...] = (
      "throws an exception", "抛出异常"),
     ("PermissionDenied", re.compile(r"permission denied|EACCES|read-only file system", re.I),
      "is denied access to a file or resource", "访问文件或资源被拒绝"),
-    ("DNSFailure", re.compile(r"no such host|temporary failure in name resolution|could not resolve host|"
+    ("DNSFailure", re.compile(r"no such host|temporary failure in name resolution|(?:could not|couldn't|can't|"
+                              r"cannot|unable to) resolve|"
                               r"name or service not known|getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|NXDOMAIN|"
                               r"server misbehaving|lookup \S+ on [\d.]+:53", re.I),
      "cannot resolve a host name (DNS)", "无法解析主机名（DNS）"),
@@ -146,7 +147,7 @@ def _finding(view: ClusterView, pod: Obj, cs: ContainerStatus, request: LogReque
     )
 
 
-_LOOKUP = re.compile(r"lookup ([\w.-]+)|host ([\w.-]+)|getaddrinfo \w+ ([\w.-]+)|resolve host:? ([\w.-]+)", re.I)
+_LOOKUP = re.compile(r"lookup ([\w.-]+)|host ([\w.-]+)|getaddrinfo \w+ ([\w.-]+)|resolve(?: host)?:? '?([\w.-]+)", re.I)
 
 
 def _dns_context(view: ClusterView, pod: Obj, line: str) -> tuple[list[str], tuple[ObjectRef, ...], str, str]:
