@@ -144,7 +144,7 @@ def _oom(view: ClusterView, pod: Obj, cs: ContainerStatus, field: str, severity:
     evidence += usage_lines
     targets = pod_targets(view, pod, cs.name)
     limit_bytes = parse_quantity(limit) if limit else None
-    bigger = format_bytes(limit_bytes * 2) if limit_bytes else "<size>"
+    bigger = format_bytes(limit_bytes * 2) if limit_bytes else "<choose a limit above the observed peak>"
     workload = f"deployment/{targets['deployment']}" if "deployment" in targets else f"pod/{ref.name}"
     command = f"kubectl set resources {workload} -n {ref.namespace} -c {cs.name} --limits=memory={bigger}"
     near = (f" ({'observed' if own else 'a sibling pod uses'} {usage} of {limit})" if usage and limit else "")
@@ -157,9 +157,13 @@ def _oom(view: ClusterView, pod: Obj, cs: ContainerStatus, field: str, severity:
         message_zh=f"Pod {ref.namespace}/{ref.name} 的容器 {cs.name} 因内存超限被 OOMKilled：需要的内存超过了限制 "
         f"{limit or '（无限制：节点内存）'}{near_zh}；已重启 {cs.restarts} 次。",
         targets=targets,
-        fix=f"Raise limits.memory above the observed peak (e.g. {bigger}), or reduce the app's memory use: "
-        f"`{command}`",
-        fix_zh=f"把 limits.memory 调高到峰值以上（例如 {bigger}），或降低应用内存占用：`{command}`",
+        fix=(f"Raise limits.memory to {bigger} — twice the limit it was killed at: its real peak is above "
+             f"{limit} and unknown{f' (it reached {usage} before the kill)' if usage else ''} — or reduce the "
+             f"app's memory use: `{command}`") if limit_bytes else
+        f"Set a memory limit above the observed peak, or reduce the app's memory use: `{command}`",
+        fix_zh=(f"把 limits.memory 调高到 {bigger}——被杀时限制的两倍：真实峰值超过 {limit} 且未知"
+                f"{f'（被杀前已达 {usage}）' if usage else ''}——或降低应用内存占用：`{command}`") if limit_bytes else
+        f"设置高于实测峰值的内存限制，或降低应用内存占用：`{command}`",
     )
 
 
