@@ -167,7 +167,8 @@ def _evicted(view: ClusterView, pod: Obj) -> Finding:
     node = str((pod.get("spec") or {}).get("nodeName") or "?")
     own = _OWN_LIMIT.search(message)
     if own:  # the pod exceeded its own ephemeral-storage limit: not the node's fault
-        return _over_own_limit(view, pod, message, node, own.group(1) or own.group(2) or "")
+        limit = (own.group(1) or own.group(2) or own.group(3) or "").rstrip(".")
+        return _over_own_limit(view, pod, message, node, limit)
     resource = re.search(r"low on resource: ([\w-]+)", message)
     low = resource.group(1) if resource else "resources"
     cause = "DiskPressure" if low == "ephemeral-storage" else "MemoryPressure" if low == "memory" else None
@@ -185,7 +186,8 @@ def _evicted(view: ClusterView, pod: Obj) -> Finding:
 
 
 _OWN_LIMIT = re.compile(r"exceeds the total limit of containers ([\w.]+)|exceeded its local ephemeral storage limit "
-                        r"\"?([\w.]+)|usage of ephemeral local storage exceeds", re.I)
+                        r"\"?([\w.]+)|usage of ephemeral local storage exceeds|usage of emptydir volume \"?[\w.-]+\"? "
+                        r"exceeds the limit \"?([\w.]+)", re.I)
 
 
 def _over_own_limit(view: ClusterView, pod: Obj, message: str, node: str, limit: str) -> Finding:
