@@ -184,6 +184,25 @@ def _matches(view: ClusterView, token: str, hint: str | None, namespace: str | N
     return found
 
 
+def _says_namespace(question: str, start: int, end: int) -> bool:
+    text = question.lower()
+    before = re.findall(r"([a-z]+|[\u3400-\u9fff]+)[\s:=/-]*$", text[:start])
+    after = re.match(r"\s*([a-z]+|[\u3400-\u9fff]{2,4})", text[end:])
+    return bool(before and (before[0] in ("in", "namespace", "ns", "n") or before[0].endswith("命名空间"))) or bool(
+        after and (after.group(1) in ("namespace", "ns") or after.group(1).startswith(("命名空间", "名称空间"))))
+
+
+def _prefix_matches(view: ClusterView, token: str, kind: str, namespace: str | None) -> list[ObjectRef]:
+    """Objects of the hinted kind whose name starts with the token and a dash; only when they are few."""
+    if len(token) < 4 or token in _VOCAB:
+        return []
+    kinds = [kind, "CronJob"] if kind == "Job" else [kind]
+    found = [ref for k in kinds for ref, _ in _names(view, k) if ref.name.startswith(token + "-")
+             and (namespace is None or ref.namespace in (None, namespace))]
+    found.sort(key=lambda r: (r.kind != "CronJob", len(r.name)))
+    return found[:1] if len(found) <= 3 else []
+
+
 def _container_owner(view: ClusterView, token: str, namespace: str | None) -> list[ObjectRef]:
     """A container name → the workload (or pod) that runs it."""
     out: list[ObjectRef] = []
@@ -241,7 +260,12 @@ def resolve(question: str, view: ClusterView, namespace: str | None, broad: bool
         hint = _kind_hint(question, start, end)
         if hint is None and token.startswith(("node-", "pod-")):
             hint = "Node" if token.startswith("node-") else "Pod"
+        if token in known_namespaces and _says_namespace(question, start, end):
+            named_namespace = named_namespace or token  # "in shop", "shop namespace": the namespace, not Ingress shop
+            continue
         refs = _matches(view, token, hint, namespace)
+        if not refs and hint is not None:  # "the nightly job" → Job nightly-report-29916120
+            refs = _prefix_matches(view, token, hint, namespace)
         if not refs and hint is None and token not in _VOCAB:
             refs = _container_owner(view, token, namespace)
         if refs:

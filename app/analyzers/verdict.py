@@ -195,6 +195,11 @@ def contradiction(view: ClusterView, ref: ObjectRef, claims: tuple[str, ...]) ->
         complete = condition(job, "Complete")
         if complete is not None and complete.get("status") == "True":
             return "failing", health(view, ref)
+    if ref.kind == "CronJob" and ("failing" in claims or "crashing" in claims):
+        status = (view.get("cronjobs", ref.namespace, ref.name) or {}).get("status") or {}
+        last, success = str(status.get("lastScheduleTime") or ""), str(status.get("lastSuccessfulTime") or "")
+        if success and success >= last:  # RFC 3339 timestamps compare as strings
+            return "failing", health(view, ref)
     if ref.kind == "HelmRelease" and ("failing" in claims or "not_ready" in claims) and \
             _release_status(view, ref) == "deployed":
         return "failing", health(view, ref)
