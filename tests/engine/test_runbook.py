@@ -227,3 +227,19 @@ async def test_chinese_fix_titles(engine: RunbookEngine, store: RunbookStore) ->
     fix = text.split("**修复**", 1)[1].split("**其他发现**", 1)[0]
     assert "查看是哪个版本引入了崩溃 — **safe** (runbook `crashloop-backoff`)" in fix
     assert "See which revision" not in fix
+
+
+@pytest.mark.parametrize(("question", "problem_type", "start"), [
+    # "in shop" names the namespace, though an Ingress is called shop too.
+    ("which pods are failing in shop?", "general", "**Health report of namespace shop**"),
+    ("shop 命名空间有什么问题", "cluster_health", "**命名空间 shop健康报告**"),
+    # "the nightly job" is CronJob nightly-report, whose last run succeeded.
+    ("why did the nightly job fail", "pod_crash", "**Premise contradicted**\nCronJob shop/nightly-report is not"),
+    ("what happened to worker-3?", "node_not_ready", "**Root cause**\nNode worker-3 has DiskPressure"),
+    ("is coredns ok", "network", "**Healthy**\nDeployment kube-system/coredns is healthy"),
+    ("my deployment api-server keeps crashing", "pod_crash", "**Not found**\nNo Deployment named `api-server`"),
+    ("what's wrong in namespace prod?", "cluster_health", "**Not found**\nNo Namespace named `prod`"),
+])
+async def test_the_answer_has_the_shape_the_question_asks_for(engine: RunbookEngine, store: RunbookStore,
+                                                              question: str, problem_type: str, start: str) -> None:
+    assert answer_of(await investigate(engine, store, question, problem_type)).startswith(start)
