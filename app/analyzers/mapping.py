@@ -33,6 +33,7 @@ RELATED_TYPES: dict[str, tuple[str, ...]] = {
     "helm_install": ("pod_crash", "pod_pending", "image_pull", "storage"),
 }
 BROAD_TYPES = ("cluster_health", "general")
+OWN_TYPE = 25  # type_score of a finding that is this kind of problem (not only a related kind)
 
 
 def _load_builtins() -> None:

@@ -167,6 +167,10 @@ def render_answer(question: str, ranked: list[Ranked], group: list[Finding], tar
     if group:
         cause, symptoms = group[0], group[1:]
         lines = [cause.text(chinese)] + [f"- {f.text(chinese)}" for f in symptoms[:4]]
+        if verdict.kind == "broken" and verdict.claim and subject is not None:
+            claim = _claim_text(verdict.claim, chinese)
+            lines.append(f"_（{subject} 并不{claim}：问题的前提与集群状态不符，实际问题如上。）_" if chinese else
+                         f"_({subject} is not {claim}, as the question assumes: its actual problem is above.)_")
         parts.append(f"**{root}**\n" + "\n".join(lines))
         parts.append(f"**{evidence_h}**\n" + "\n".join(_evidence(group)))
     elif verdict.kind == "contradicted" and subject is not None:

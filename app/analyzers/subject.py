@@ -154,6 +154,11 @@ def _names_something_else(question: str, start: int, end: int) -> bool:
     return bool(before and before[0] in _OTHER_THINGS) or bool(after and after.group(1) in _OTHER_THINGS)
 
 
+_ENGLISH_PREFIXES = ("re-", "pre-", "non-", "self-", "multi-", "co-", "anti-", "cross-", "out-", "over-", "under-",
+                     "well-", "long-", "short-", "high-", "low-", "auto-", "sub-", "semi-", "post-", "de-", "un-",
+                     "in-", "on-", "off-", "up-", "down-", "x-", "e-", "end-", "third-", "read-", "write-")
+
+
 def _looks_like_a_name(token: str) -> bool:
     return ("-" in token and re.search(r"[a-z]", token) is not None and not re.fullmatch(r"[\d.-]+", token)
             and token not in _VOCAB and not token.startswith("-") and "." not in token)
@@ -285,8 +290,9 @@ def resolve(question: str, view: ClusterView, namespace: str | None, broad: bool
             if not _looks_like_a_name(token) and not named_before and \
                     not any(_similarity(token, r.name) >= TYPO for r in near):
                 continue  # a plain word after a kind word ("service returns") unless it is a typo of a name
-            if hint is None and not near:
-                continue  # a hyphenated word close to nothing in the cluster: not taken as a name
+            if hint is None and (not near or token.startswith(_ENGLISH_PREFIXES)
+                                 or not any(_similarity(token, r.name) >= 0.6 for r in near)):
+                continue  # a hyphenated word ("re-use", "self-signed") or one close to nothing in the cluster
             kind = hint or (near[0].kind if near else None)
             if not any(a.name == token for a in absent):
                 absent.append(Absent(token, kind, near))

@@ -98,7 +98,10 @@ def judge(view: ClusterView, resolution: Resolution, findings: list[Finding], pr
     for ref in resolution.found:
         seeds = _seeds(view, ref, findings)
         if seeds:
-            verdicts.append(Verdict("broken", ref, chain(seeds, findings), absent=resolution.absent))
+            # The subject is broken, but maybe not the way the question says ("why is it OOMKilled?"): noted.
+            refuted = contradiction(view, ref, resolution.claims)
+            verdicts.append(Verdict("broken", ref, chain(seeds, findings), claim=refuted[0] if refuted else None,
+                                    absent=resolution.absent))
             continue
         contradicted = contradiction(view, ref, resolution.claims)
         if contradicted is not None:

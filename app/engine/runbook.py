@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from itertools import count
 
 from app import events
-from app.analyzers.mapping import BROAD_TYPES, shown_analyzers
+from app.analyzers.mapping import BROAD_TYPES, OWN_TYPE, shown_analyzers, type_score
 from app.analyzers.model import Finding
 from app.analyzers.reader import ClusterReader, ClusterUnreachable
 from app.analyzers.registry import AnalyzerRun, Registry, all_findings, default_registry, run_analyzers
@@ -168,6 +168,8 @@ class RunbookEngine:
                              problem_type in BROAD_TYPES)
         ranked = rank(findings, problem_type, targets)
         group = root_group(ranked, targets)
+        if group and not any(type_score(f, problem_type) >= OWN_TYPE for f in group):
+            group = []  # only related kinds of problem: not the answer to this question (a Helm error ≠ a port clash)
         verdict = judge(view, resolution, findings, group)
         if verdict.kind in ("broken", "problem") and verdict.group:
             group = verdict.group
