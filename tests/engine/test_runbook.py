@@ -243,3 +243,19 @@ async def test_chinese_fix_titles(engine: RunbookEngine, store: RunbookStore) ->
 async def test_the_answer_has_the_shape_the_question_asks_for(engine: RunbookEngine, store: RunbookStore,
                                                               question: str, problem_type: str, start: str) -> None:
     assert answer_of(await investigate(engine, store, question, problem_type)).startswith(start)
+
+
+async def test_a_wrong_claim_about_a_broken_subject_is_noted(engine: RunbookEngine, store: RunbookStore) -> None:
+    text = answer_of(await investigate(engine, store, "why is cart OOMKilled", "oom_killed"))
+    root = text.split("**Evidence**")[0]
+    assert root.startswith("**Root cause**\nContainer cart of pod shop/cart-hgjhk7psnj-x8xw6 panics")
+    assert "_(Deployment shop/cart is not out of memory, as the question assumes: its actual problem is above.)_" \
+        in root
+
+
+async def test_a_question_of_one_kind_is_not_answered_by_another_kind(engine: RunbookEngine,
+                                                                      store: RunbookStore) -> None:
+    text = answer_of(await investigate(engine, store, "helm install failed: cannot re-use a name that is still in use",
+                                       "helm_install"))
+    assert text.startswith("**Root cause**\nThe analyzers found nothing related to the question")
+    assert "address already in use" not in text.split("**Also found**")[0]
