@@ -26,7 +26,8 @@ NOT_FOUND = {False: "Not found", True: "未找到"}
 CONTRADICTED = {False: "Premise contradicted", True: "与集群状态不符"}
 HEALTHY = {False: "Healthy", True: "运行正常"}
 REPORT = {False: "Health report of {where}", True: "{where}健康报告"}
-CLAIMS = {"not_ready": ("NotReady", "处于 NotReady / 不可用状态"), "disk": ("under disk pressure", "处于磁盘压力（磁盘已满）状态"),
+CLAIMS = {"not_ready": ("NotReady", "处于 NotReady / 不可用状态"),
+          "disk": ("under disk pressure", "处于磁盘压力（磁盘已满）状态"),
           "memory": ("out of memory", "处于内存不足（OOM）状态"), "crashing": ("crashing", "在崩溃重启"),
           "pending": ("Pending", "处于 Pending"), "failing": ("failing", "失败")}
 
