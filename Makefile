@@ -17,7 +17,7 @@ DEPLOYMENT := k8s-aiops-copilot
 # Applied by `make deploy`, in order (deploy/rbac-remediation.yaml is opt-in: `make deploy-remediation`).
 MANIFESTS := deploy/rbac.yaml deploy/configmap/config.yaml deploy/configmap/runbooks.yaml deploy/k8s-simple.yaml
 
-.PHONY: install run test lint format clean bench bench-classify bench-tokens bench-latency bench-load bench-audit \
+.PHONY: install run test lint format clean bench bench-classify bench-tokens bench-latency bench-load bench-audit bench-diagnosis \
 	build push manifests deploy deploy-remediation \
 	delete-remediation delete restart logs runbooks-configmap helm-template helm-lint helm-deploy
 
@@ -70,6 +70,9 @@ bench-load: install
 
 bench-audit: install
 	$(BIN)/python -m bench.security_audit
+
+bench-diagnosis: install
+	$(BIN)/python -m bench.diagnosis
 
 # --- image ------------------------------------------------------------------------------------------
 build:

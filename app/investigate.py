@@ -90,7 +90,7 @@ class Investigator:
                 if llm_failed:
                     yield events.message("The LLM could not complete the investigation; investigating without it.")
                 async for event in self.runbook_engine.investigate(
-                    RunbookRequest(request.question, selection, request.namespace, collected)
+                    RunbookRequest(request.question, selection, request.namespace, collected, request.max_steps)
                 ):
                     steps += event.type == "tool_result"
                     yield event

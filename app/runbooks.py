@@ -42,6 +42,7 @@ class DiagnosticStep(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     title: str
+    title_zh: str = ""  # the title for Chinese answers
     command: str | None = None
     promql: str | None = None
     _call: CallTemplate | None = PrivateAttr(default=None)
@@ -68,6 +69,7 @@ class RemediationStep(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     title: str
+    title_zh: str = ""  # the title for Chinese answers
     command: str
     safety: Literal["safe", "needs-approval", "manual"] = "needs-approval"
     _call: CallTemplate | None = PrivateAttr(default=None)
@@ -89,6 +91,7 @@ class Runbook(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str
     title: str
+    title_zh: str = ""
     problem_types: list[str] = Field(min_length=1)
     keywords: list[str] = Field(default_factory=list)
     description: str = ""

@@ -26,6 +26,7 @@ BENCHES: dict[str, tuple[list[str], list[str], float]] = {
     "tokens": ([], ["--scenarios", "pod_crash"], 900),
     "latency": ([], ["--warm", "3", "--cold", "1"], 1200),
     "load": ([], ["--levels", "5", "--defaults-burst", "0"], 2400),
+    "diagnosis": ([], ["--only", "quota", "absent-node", "contradicted-node", "cluster-report"], 900),
 }
 
 
@@ -80,6 +81,10 @@ def summary(results: dict[str, dict[str, Any] | None]) -> list[list[Any]]:
             rows.append([f"{lv['concurrency']} concurrent: errors, first p99 ms, total p99 ms, peak RSS MiB",
                          f"{lv['errors']}, {lv['first_event']['p99_ms']}, {lv['total']['p99_ms']}, "
                          f"{lv['peak_rss_mib']}"])
+    if (d := results.get("diagnosis")) is not None:
+        rows.append([f"diagnosis: right answers of {d['questions']} ({d['clusters']} clusters), runbook mode",
+                     f"{d['right']} ({d['right_pct']}%), decoy as root cause: {d['wrong_root']}"])
+        rows.append(["diagnosis: analyze found the expected causes", f"{d['analyze_found']}/{d['analyze_expected']}"])
     for name, figures in results.items():
         if figures is None:
             rows.append([f"bench.{name}", "FAILED"])

@@ -77,7 +77,8 @@ def test_curl_ask_names_the_root_cause_with_its_evidence(service: str) -> None:
     answer_part = body.split("══ answer ══", 1)[1]
     assert answer_part.lstrip().startswith("**Root cause**\nContainer cart of pod shop/cart-hgjhk7psnj-x8xw6 panics")
     assert "`panic: invalid config: missing DATABASE_URL`" in answer_part
-    assert "kubectl rollout undo deployment/cart -n shop" in answer_part
+    assert "kubectl rollout history deployment/cart -n shop" in answer_part
+    assert "rollout undo" not in answer_part  # one revision: nothing to roll back to
     assert body.rstrip().splitlines()[-1].startswith("■ done in")
 
 

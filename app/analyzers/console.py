@@ -51,7 +51,7 @@ def analyze_cluster(settings: Settings, namespace: str | None, snapshot: Path | 
         else:
             reader = ClusterReader(settings.kubeconfig, settings.kube_context, timeout_s=settings.tool_timeout_s)
         stack.callback(reader.close)
-        view = reader.read(registry.kinds(), namespace)
+        view = reader.read(registry.kinds(), namespace, registry.kind_specs())
         runs = run_analyzers(view, registry, runbooks.current())
         view.source = None  # the server is about to stop: nothing more is fetched on demand
     return Analysis(view, runs)

@@ -5,16 +5,31 @@ from __future__ import annotations
 from collections import defaultdict
 
 from app.analyzers.common import clip
-from app.analyzers.model import Finding, ObjectRef
+from app.analyzers.model import Finding, ObjectRef, ReasonSpec, reasons
 from app.analyzers.view import ClusterView, Obj
 
 NAME = "events"
 MAX_EXAMPLES = 3
+# The cluster's own reason words (events, pod conditions): the types a finding whose `cause` is one of them
+# takes, and how an events summary ranks.
+REASONS: dict[str, ReasonSpec] = {
+    **reasons(3, ("pod_crash",), "BackOff", "Unhealthy", "Error"),
+    **reasons(3, ("image_pull",), "Failed"),
+    **reasons(3, ("pod_pending",), "FailedScheduling", "InsufficientResources", "Pending", "NotReady"),
+    **reasons(3, ("port_conflict", "pod_pending"), "HostPortConflict"),
+    **reasons(3, ("storage", "pod_pending"), "UnboundPVC"),
+    **reasons(3, ("disk_full",), "EvictionThresholdMet", "FreeDiskSpaceFailed", "ImageGCFailed"),
+    **reasons(3, ("oom_killed", "node_not_ready"), "SystemOOM", "OOMKilling"),
+    **reasons(3, ("node_not_ready",), "NodeNotSchedulable"),
+    **reasons(3, ("pod_crash",), "DeadlineExceeded", "BackoffLimitExceeded"),
+}
 
 
 class EventsAnalyzer:
     name = NAME
     kinds = frozenset({"events"})
+    reasons = REASONS
+    problem_types: tuple[str, ...] = ()
 
     def analyze(self, view: ClusterView) -> list[Finding]:
         groups: dict[str, list[Obj]] = defaultdict(list)

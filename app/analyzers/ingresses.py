@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from app.analyzers.model import Finding, ObjectRef, Severity
+from app.analyzers.model import Finding, ObjectRef, ReasonSpec, Severity, reasons
 from app.analyzers.view import ClusterView, Obj, meta, name_of, namespace_of
 
 NAME = "ingresses"
 _CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 _DEFAULT_CLASS = "ingressclass.kubernetes.io/is-default-class"
+REASONS: dict[str, ReasonSpec] = {
+    **reasons(1, ("network",), "MissingBackendService", "MissingIngressClass", "MissingTLSSecret"),
+    **reasons(5, ("network",), "BackendNoEndpoints", symptom=True),
+}
 
 
 class IngressesAnalyzer:
     name = NAME
     kinds = frozenset({"ingresses", "ingressclasses", "services", "endpoints"})
+    reasons = REASONS
+    problem_types = ("network",)
 
     def analyze(self, view: ClusterView) -> list[Finding]:
         findings: list[Finding] = []

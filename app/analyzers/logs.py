@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from app.analyzers.common import ContainerStatus, clip, container_statuses, pod_ref, pod_targets
-from app.analyzers.model import Finding, Severity
-from app.analyzers.view import ClusterView, LogRequest, Obj
+from app.analyzers.model import Finding, ObjectRef, ReasonSpec, Severity, reasons
+from app.analyzers.view import ClusterView, LogRequest, Obj, name_of, namespace_of
 
 NAME = "logs"
 MAX_CONTAINERS = 12
@@ -29,21 +30,38 @@ PATTERNS: tuple[tuple[str, re.Pattern[str], str, str], ...] = (
      "throws an exception", "抛出异常"),
     ("PermissionDenied", re.compile(r"permission denied|EACCES|read-only file system", re.I),
      "is denied access to a file or resource", "访问文件或资源被拒绝"),
-    ("ConnectionFailed", re.compile(r"connection refused|ECONNREFUSED|no such host|i/o timeout|"
+    ("DNSFailure", re.compile(r"no such host|temporary failure in name resolution|(?:could not|couldn't|can't|"
+                              r"cannot|unable to) resolve|"
+                              r"name or service not known|getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|NXDOMAIN|"
+                              r"server misbehaving|lookup \S+ on [\d.]+:53", re.I),
+     "cannot resolve a host name (DNS)", "无法解析主机名（DNS）"),
+    ("ConnectionFailed", re.compile(r"connection refused|ECONNREFUSED|i/o timeout|"
                                     r"could not connect|connection timed out", re.I),
      "cannot reach a dependency", "无法连接依赖服务"),
     ("Fatal", re.compile(r"\bFATAL\b|level=fatal|\"level\":\s*\"fatal\"|^F\d{4} |\bCRITICAL\b"),
      "logs a fatal error", "记录了致命错误"),
-    ("LogError", re.compile(r"level=error|\"level\":\s*\"error\"|^E\d{4} |\bERROR\b"),
+    ("LogError", re.compile(r"level=error|\"level\":\s*\"error\"|^E\d{4} |\bERROR\b|^(?:Error|error|ERR)\b[:\s]"),
      "logs errors", "记录了错误"),
 )
 _ENV_NAME = re.compile(r"\b([A-Z][A-Z0-9]*_[A-Z0-9_]+)\b")
 CRASH_CAUSES = ("AddressInUse", "NoSpaceLeft", "OutOfMemory", "Panic", "Exception", "PermissionDenied")
+REASONS: dict[str, ReasonSpec] = {
+    **reasons(0, ("port_conflict", "pod_crash"), "AddressInUse"),
+    **reasons(0, ("disk_full",), "NoSpaceLeft"),
+    **reasons(1, ("oom_killed", "pod_crash"), "OutOfMemory"),
+    **reasons(1, ("pod_crash",), "Panic", "Exception", "PermissionDenied"),
+    **reasons(2, ("network", "pod_crash"), "DNSFailure", symptom=True),
+    **reasons(2, ("pod_crash", "network"), "ConnectionFailed"),
+    **reasons(2, ("pod_crash",), "Fatal"),
+    **reasons(3, ("pod_crash",), "LogError"),
+}
 
 
 class LogsAnalyzer:
     name = NAME
-    kinds = frozenset({"pods", "replicasets", "services"})
+    kinds = frozenset({"pods", "replicasets", "services", "deployments"})
+    reasons = REASONS
+    problem_types = ("pod_crash", "port_conflict", "disk_full", "network")
 
     def analyze(self, view: ClusterView) -> list[Finding]:
         wanted = _crashing_containers(view)
@@ -67,10 +85,11 @@ def _crashing_containers(view: ClusterView) -> list[tuple[LogRequest, Obj, Conta
         ref = pod_ref(pod)
         for cs in container_statuses(pod):
             failed_now = cs.terminated.get("exitCode") not in (None, 0)
-            if not (cs.last_terminated and cs.restarts > 0) and not failed_now:
+            unready = cs.running and not cs.status.get("ready")
+            if not (cs.last_terminated and cs.restarts > 0) and not failed_now and not unready:
                 continue
-            previous = bool(cs.last_terminated) and not failed_now
-            priority = 0 if cs.waiting.get("reason") == "CrashLoopBackOff" or failed_now else 1
+            previous = bool(cs.last_terminated) and not failed_now and not unready
+            priority = 0 if cs.waiting.get("reason") == "CrashLoopBackOff" or failed_now else 2 if unready else 1
             found.append((priority, LogRequest(ref.namespace or "default", ref.name, cs.name, previous), pod, cs))
     found.sort(key=lambda item: (item[0], -item[3].restarts, item[1].namespace, item[1].pod))
     return [(request, pod, cs) for _, request, pod, cs in found[:MAX_CONTAINERS]]
@@ -112,15 +131,63 @@ def _finding(view: ClusterView, pod: Obj, cs: ContainerStatus, request: LogReque
     elif category in ("Panic", "Exception", "Fatal"):
         fix, fix_zh, more = _config_fix(cs, found[category])
         evidence += more
-    first = found[category][0]
+    related: tuple[ObjectRef, ...] = ()
+    if category == "DNSFailure":
+        more, related, fix, fix_zh = _dns_context(view, pod, found[category][0])
+        evidence += more
+    first = headline(found[category])
     return Finding(
         NAME, severity, ref, category,
         f"Container {cs.name} of pod {ref.namespace}/{ref.name} {en}: {clip(first, 160)}",
         tuple(evidence),
         message_zh=f"Pod {ref.namespace}/{ref.name} 的容器 {cs.name} {zh}：{clip(first, 160)}",
         targets=pod_targets(view, pod, cs.name),
+        related=related,
         fix=fix, fix_zh=fix_zh,
     )
+
+
+_LOOKUP = re.compile(r"lookup ([\w.-]+)|host ([\w.-]+)|getaddrinfo \w+ ([\w.-]+)|resolve(?: host)?:? '?([\w.-]+)", re.I)
+
+
+def _dns_context(view: ClusterView, pod: Obj, line: str) -> tuple[list[str], tuple[ObjectRef, ...], str, str]:
+    """Is it the cluster DNS (CoreDNS down) or the name the app asks for (no such Service)?"""
+    from app.analyzers.addons import dns_workload
+
+    evidence: list[str] = []
+    dns = dns_workload(view)
+    related: tuple[ObjectRef, ...] = ()
+    if dns is not None:
+        deployment = view.get("deployments", dns.namespace, dns.name) or {}
+        status, spec = deployment.get("status") or {}, deployment.get("spec") or {}
+        available, desired = int(status.get("availableReplicas") or 0), int(spec.get("replicas", 1) or 0)
+        evidence.append(f"cluster DNS {dns}: {available}/{desired} available")
+        if available < desired:
+            related = (dns,)
+            return (evidence, related, "Bring the cluster DNS back (see its pods), then the app resolves again.",
+                    "先恢复集群 DNS（查看其 Pod），应用即可恢复解析。")
+    match = _LOOKUP.search(line)
+    host = next((g for g in match.groups() if g), "") if match else ""
+    ns = namespace_of(pod)
+    short = host.split(".")[0] if host.endswith((".svc", ".svc.cluster.local")) or "." not in host else ""
+    if short and view.has("services"):
+        names = [name_of(s) for s in view.items("services") if namespace_of(s) == (host.split(".")[1]
+                 if host.count(".") >= 2 else ns)]
+        if short not in names:
+            near = difflib.get_close_matches(short, names, n=2, cutoff=0.5)
+            evidence.append(f"no Service named {short} in namespace {ns}" + (f" (nearest: {', '.join(near)})"
+                                                                                if near else ""))
+            return (evidence, related,
+                    f"Point the app at an existing Service name{f' (e.g. {near[0]})' if near else ''}, or create "
+                    f"Service {short}.",
+                    f"把应用配置的地址改成存在的 Service 名称{f'（例如 {near[0]}）' if near else ''}，或创建 Service "
+                    f"{short}。")
+    return evidence, related, "", ""
+
+
+def headline(lines: list[str]) -> str:
+    """The line that says what went wrong: a Python traceback's exception, not its "Traceback" header."""
+    return next((line for line in lines if not line.startswith("Traceback")), lines[0])
 
 
 def _port_owners(pod: Obj, cs: ContainerStatus, line: str) -> list[str]:

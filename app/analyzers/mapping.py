@@ -1,34 +1,23 @@
-"""Reasons → problem types → runbooks, and how relevant a finding is to a question's problem type."""
+"""Reasons → problem types → runbooks, and how relevant a finding is to a question's problem type.
+
+Nothing here lists reasons: each analyzer declares the reasons it emits (`REASONS`, a `ReasonSpec` each) and
+the problem types it is shown for, in its own file. This module merges the declarations of the built-in
+analyzers with those of plugins registered later (see registry.Registry.register).
+"""
 
 from __future__ import annotations
 
-from app.analyzers.model import SEVERITY_ORDER, Finding
+import threading
+from collections.abc import Mapping
+
+from app.analyzers.model import SEVERITY_ORDER, Finding, ReasonSpec
 from app.runbooks import RunbookSet
 
-_GROUPS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    (("pod_crash",), ("CrashLoopBackOff", "ContainerFailed", "Restarting", "ProbeFailed", "Panic", "Exception",
-                      "Fatal", "LogError", "PermissionDenied", "CreateContainerConfigError", "CreateContainerError",
-                      "RunContainerError", "ContainerCannotRun", "BackOff", "Unhealthy", "Error")),
-    (("pod_crash", "network"), ("ConnectionFailed",)),
-    (("oom_killed", "pod_crash"), ("OOMKilled", "OutOfMemory")),
-    (("oom_killed", "node_not_ready"), ("SystemOOM", "OOMKilling")),
-    (("port_conflict", "pod_crash"), ("AddressInUse",)),
-    (("port_conflict", "pod_pending"), ("HostPortConflict",)),
-    (("disk_full",), ("NoSpaceLeft", "EvictionThresholdMet", "FreeDiskSpaceFailed", "ImageGCFailed", "Evicted")),
-    (("disk_full", "node_not_ready"), ("DiskPressure",)),
-    (("image_pull",), ("ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull", "Failed")),
-    (("pod_pending",), ("Unschedulable", "InsufficientResources", "FailedScheduling", "FailedCreate", "Pending",
-                        "ReplicaFailure")),
-    (("storage", "pod_pending"), ("UnboundPVC",)),
-    (("storage",), ("ProvisioningFailed", "NoStorageClass", "ClaimPending", "ClaimLost", "WaitForFirstConsumer",
-                    "FailedMount", "FailedAttachVolume")),
-    (("node_not_ready",), ("NodeNotReady", "Cordoned", "PIDPressure", "NetworkUnavailable", "NodeNotSchedulable")),
-    (("node_not_ready", "oom_killed"), ("MemoryPressure",)),
-    (("network",), ("NoEndpoints", "MissingBackendService", "MissingIngressClass", "MissingTLSSecret",
-                    "BackendNoEndpoints")),
-    (("cluster_health",), ("JobFailed", "Suspended", "Paused", "NotReady")),
-)
-REASON_TYPES: dict[str, tuple[str, ...]] = {reason: types for types, reasons in _GROUPS for reason in reasons}
+DEFAULT_RANK = 3
+_lock = threading.Lock()
+_plugin_reasons: dict[str, ReasonSpec] = {}
+_builtin: dict[str, ReasonSpec] = {}
+_builtin_shown: dict[str, tuple[str, ...]] = {}
 
 # A question of one type is also about findings of these (a crash can be caused by an OOM kill...).
 RELATED_TYPES: dict[str, tuple[str, ...]] = {
@@ -44,14 +33,50 @@ RELATED_TYPES: dict[str, tuple[str, ...]] = {
     "helm_install": ("pod_crash", "pod_pending", "image_pull", "storage"),
 }
 BROAD_TYPES = ("cluster_health", "general")
+OWN_TYPE = 25  # type_score of a finding that is this kind of problem (not only a related kind)
+
+
+def _load_builtins() -> None:
+    from app.analyzers.registry import builtin_analyzers
+
+    with _lock:
+        if _builtin:
+            return
+        for analyzer in builtin_analyzers():
+            declared: Mapping[str, ReasonSpec] = getattr(analyzer, "reasons", {})
+            for reason, spec in declared.items():
+                _builtin.setdefault(reason, spec)
+            _builtin_shown[analyzer.name] = tuple(getattr(analyzer, "problem_types", ()))
+
+
+def declare(reasons: Mapping[str, ReasonSpec]) -> None:
+    """Add a plugin's reasons (built-in declarations win: a plugin cannot re-rank OOMKilled)."""
+    with _lock:
+        for reason, spec in reasons.items():
+            _plugin_reasons.setdefault(reason, spec)
+
+
+def spec_of(reason: str | None) -> ReasonSpec | None:
+    if not reason:
+        return None
+    if not _builtin:
+        _load_builtins()
+    return _builtin.get(reason) or _plugin_reasons.get(reason)
+
+
+def cause_rank(reason: str) -> int:
+    spec = spec_of(reason)
+    return spec.rank if spec else DEFAULT_RANK
 
 
 def types_of(finding: Finding) -> tuple[str, ...]:
-    """The problem types a finding belongs to; a symptom (NoReadyEndpoints, UnavailableReplicas) also takes
-    the types of its cause."""
-    own = REASON_TYPES.get(finding.reason, ())
-    caused = REASON_TYPES.get(finding.cause, ()) if finding.cause else ()
-    if finding.reason in ("UnavailableReplicas", "NoReadyEndpoints", "Evicted", "Unschedulable"):
+    """The problem types a finding belongs to; a symptom (NoReadyEndpoints, UnavailableReplicas) takes the
+    types of its cause first."""
+    spec = spec_of(finding.reason)
+    own = spec.types if spec else ()
+    cause = spec_of(finding.cause)
+    caused = cause.types if cause else ()
+    if spec is not None and spec.symptom:
         return tuple(dict.fromkeys((*caused, *own))) or ("cluster_health",)
     return tuple(dict.fromkeys((*own, *caused))) or ("cluster_health",)
 
@@ -90,22 +115,12 @@ def runbook_for(finding: Finding, runbooks: RunbookSet) -> str | None:
     return None
 
 
-# The analyzers whose results are worth showing for a problem type even when they find nothing.
-ANALYZERS_FOR_TYPE: dict[str, tuple[str, ...]] = {
-    "pod_crash": ("pods", "logs", "workloads"),
-    "oom_killed": ("pods", "workloads", "nodes"),
-    "port_conflict": ("pods", "logs", "services"),
-    "disk_full": ("nodes", "pods", "logs"),
-    "image_pull": ("pods", "workloads"),
-    "pod_pending": ("pods", "workloads", "nodes", "pvcs"),
-    "node_not_ready": ("nodes", "pods"),
-    "network": ("services", "ingresses", "pods"),
-    "storage": ("pvcs", "pods", "workloads"),
-    "helm_install": ("workloads", "pods", "jobs"),
-}
-
-
-def shown_analyzers(problem_type: str, all_names: list[str]) -> list[str]:
-    if problem_type in BROAD_TYPES or problem_type not in ANALYZERS_FOR_TYPE:
+def shown_analyzers(problem_type: str, all_names: list[str], declared: Mapping[str, tuple[str, ...]] | None = None
+                    ) -> list[str]:
+    """The analyzers whose results are worth showing for a problem type even when they find nothing."""
+    if problem_type in BROAD_TYPES:
         return list(all_names)
-    return [n for n in all_names if n in ANALYZERS_FOR_TYPE[problem_type]]
+    if declared is None:
+        _load_builtins()
+        declared = _builtin_shown
+    return [n for n in all_names if problem_type in declared.get(n, ())]

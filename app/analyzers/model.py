@@ -51,6 +51,9 @@ class Finding:
     fix: str = ""
     fix_zh: str = ""
     runbook: str | None = None
+    # Objects whose own problems explain this finding (an unreachable webhook → its Service): causal chains
+    # follow these, whatever the reasons' ranks.
+    depends_on: tuple[ObjectRef, ...] = ()
 
     def text(self, chinese: bool) -> str:
         return self.message_zh if chinese and self.message_zh else self.message
@@ -72,8 +75,33 @@ class Finding:
         }
 
 
+@dataclass(frozen=True)
+class ReasonSpec:
+    """How a reason an analyzer emits is classified and ranked — declared next to the analyzer.
+
+    `types`: the question problem types it answers (first = what it is first of all). `rank`: lower is more
+    of a cause than a symptom (0 = a root cause such as a bind conflict, 6 = a workload with unavailable
+    replicas). `symptom`: the finding takes the types of its `cause` first (a Service without endpoints is
+    a crash question when its pods crash).
+    """
+
+    types: tuple[str, ...]
+    rank: int = 3
+    symptom: bool = False
+
+
+def reasons(rank: int, types: tuple[str, ...], *names: str, symptom: bool = False) -> dict[str, ReasonSpec]:
+    """Several reasons sharing one spec: `REASONS = {**reasons(1, ("network",), "A", "B"), ...}`."""
+    return {name: ReasonSpec(types, rank, symptom) for name in names}
+
+
 class Analyzer(Protocol):
-    """A deterministic check over a ClusterView. `kinds` names the lists it reads (see view.KINDS)."""
+    """A deterministic check over a ClusterView. `kinds` names the lists it reads (see view.KINDS).
+
+    An analyzer may also declare (all optional, read with getattr): `reasons: Mapping[str, ReasonSpec]`
+    (what it emits, how it ranks), `kind_specs: Mapping[str, KindSpec]` (lists view.KINDS does not know),
+    `problem_types: tuple[str, ...]` (questions its results are shown for even when it finds nothing).
+    """
 
     @property
     def name(self) -> str: ...

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from app.analyzers.common import clip, event_line
-from app.analyzers.model import Finding, ObjectRef, Severity
+from app.analyzers.model import Finding, ObjectRef, ReasonSpec, Severity, reasons
 from app.analyzers.quantity import format_bytes, parse_quantity
 from app.analyzers.view import ClusterView, Obj, name_of
 
 NAME = "nodes"
+REASONS: dict[str, ReasonSpec] = {
+    **reasons(1, ("disk_full", "node_not_ready"), "DiskPressure"),
+    **reasons(1, ("node_not_ready", "oom_killed"), "MemoryPressure"),
+    **reasons(1, ("node_not_ready",), "NodeNotReady", "PIDPressure", "NetworkUnavailable"),
+    **reasons(3, ("node_not_ready",), "Cordoned"),
+}
 # condition → (reason, severity, the node's Warning events that explain it, zh noun)
 PRESSURE: dict[str, tuple[str, Severity, tuple[str, ...], str]] = {
     "DiskPressure": ("DiskPressure", "critical", ("EvictionThresholdMet", "FreeDiskSpaceFailed", "ImageGCFailed",
@@ -21,6 +27,8 @@ PRESSURE: dict[str, tuple[str, Severity, tuple[str, ...], str]] = {
 class NodesAnalyzer:
     name = NAME
     kinds = frozenset({"nodes", "events", "pods", "nodemetrics"})
+    reasons = REASONS
+    problem_types = ("oom_killed", "disk_full", "pod_pending", "node_not_ready")
 
     def analyze(self, view: ClusterView) -> list[Finding]:
         findings = []

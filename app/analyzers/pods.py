@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from app.analyzers.common import (
     ContainerStatus,
     clip,
@@ -11,7 +13,7 @@ from app.analyzers.common import (
     pod_ref,
     pod_targets,
 )
-from app.analyzers.model import Finding, Severity
+from app.analyzers.model import Finding, ReasonSpec, Severity, reasons
 from app.analyzers.pods_start import start_findings
 from app.analyzers.quantity import format_bytes, parse_quantity
 from app.analyzers.view import ClusterView, Obj, name_of, namespace_of
@@ -19,11 +21,26 @@ from app.analyzers.view import ClusterView, Obj, name_of, namespace_of
 NAME = "pods"
 RESTARTS_WARNING = 3
 CONFIG_ERRORS = ("CreateContainerConfigError", "CreateContainerError", "RunContainerError", "ContainerCannotRun")
+REASONS: dict[str, ReasonSpec] = {
+    **reasons(1, ("oom_killed", "pod_crash"), "OOMKilled"),
+    **reasons(1, ("image_pull",), "ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull"),
+    **reasons(1, ("pod_crash",), "CreateContainerConfigError", "CreateContainerError", "RunContainerError",
+              "ContainerCannotRun"),
+    **reasons(2, ("pod_crash",), "ProbeFailed"),
+    **reasons(4, ("pod_crash",), "CrashLoopBackOff", "ContainerFailed", "Restarting"),
+    **reasons(2, ("pod_pending",), "Unschedulable", symptom=True),
+    **reasons(1, ("storage",), "FailedMount", "FailedAttachVolume", "MultiAttach"),
+    **reasons(4, ("disk_full",), "Evicted", symptom=True),
+    **reasons(0, ("disk_full", "pod_crash"), "EphemeralStorageLimit"),
+}
 
 
 class PodsAnalyzer:
     name = NAME
     kinds = frozenset({"pods", "events", "podmetrics", "replicasets", "services", "nodes"})
+    reasons = REASONS
+    problem_types = ("pod_crash", "oom_killed", "port_conflict", "disk_full", "image_pull", "pod_pending",
+                     "node_not_ready", "network", "storage", "helm_install")
 
     def analyze(self, view: ClusterView) -> list[Finding]:
         findings: list[Finding] = []
@@ -127,7 +144,7 @@ def _oom(view: ClusterView, pod: Obj, cs: ContainerStatus, field: str, severity:
     evidence += usage_lines
     targets = pod_targets(view, pod, cs.name)
     limit_bytes = parse_quantity(limit) if limit else None
-    bigger = format_bytes(limit_bytes * 2) if limit_bytes else "<size>"
+    bigger = format_bytes(limit_bytes * 2) if limit_bytes else "<choose a limit above the observed peak>"
     workload = f"deployment/{targets['deployment']}" if "deployment" in targets else f"pod/{ref.name}"
     command = f"kubectl set resources {workload} -n {ref.namespace} -c {cs.name} --limits=memory={bigger}"
     near = (f" ({'observed' if own else 'a sibling pod uses'} {usage} of {limit})" if usage and limit else "")
@@ -140,19 +157,28 @@ def _oom(view: ClusterView, pod: Obj, cs: ContainerStatus, field: str, severity:
         message_zh=f"Pod {ref.namespace}/{ref.name} 的容器 {cs.name} 因内存超限被 OOMKilled：需要的内存超过了限制 "
         f"{limit or '（无限制：节点内存）'}{near_zh}；已重启 {cs.restarts} 次。",
         targets=targets,
-        fix=f"Raise limits.memory above the observed peak (e.g. {bigger}), or reduce the app's memory use: "
-        f"`{command}`",
-        fix_zh=f"把 limits.memory 调高到峰值以上（例如 {bigger}），或降低应用内存占用：`{command}`",
+        fix=(f"Raise limits.memory to {bigger} — twice the limit it was killed at: its real peak is above "
+             f"{limit} and unknown{f' (it reached {usage} before the kill)' if usage else ''} — or reduce the "
+             f"app's memory use: `{command}`") if limit_bytes else
+        f"Set a memory limit above the observed peak, or reduce the app's memory use: `{command}`",
+        fix_zh=(f"把 limits.memory 调高到 {bigger}——被杀时限制的两倍：真实峰值超过 {limit} 且未知"
+                f"{f'（被杀前已达 {usage}）' if usage else ''}——或降低应用内存占用：`{command}`") if limit_bytes else
+        f"设置高于实测峰值的内存限制，或降低应用内存占用：`{command}`",
     )
+
+
+_MISSING_REF = re.compile(r'(secret|configmap)s? "([\w.-]+)" not found', re.I)
 
 
 def _config_error(view: ClusterView, pod: Obj, cs: ContainerStatus, reason: str) -> Finding:
     ref = pod_ref(pod)
-    message = str(cs.waiting.get("message") or "")
+    # `secret "db-password" not found` reads like a secret value to the redactor: name the object plainly.
+    message = _MISSING_REF.sub(lambda m: f"{'Secret' if m.group(1).lower() == 'secret' else 'ConfigMap'} "
+                               f"{m.group(2)} not found", str(cs.waiting.get("message") or ""))
     return Finding(
         NAME, "critical", ref, reason,
         f"Container {cs.name} of pod {ref.namespace}/{ref.name} cannot be created ({reason}): {clip(message, 160)}",
-        (f"{cs.path}.state.waiting.reason={reason}", clip(f"{cs.path}.state.waiting.message={message}")),
+        (f"{cs.path}.state.waiting.reason={reason}", clip(f"{cs.path}.state.waiting.message: {message}")),
         message_zh=f"Pod {ref.namespace}/{ref.name} 的容器 {cs.name} 无法创建（{reason}）：{clip(message, 160)}",
         targets=pod_targets(view, pod, cs.name),
         fix="Create the missing ConfigMap/Secret (or key) the container references, or fix the reference.",

@@ -13,7 +13,7 @@ from app.analyzers.common import (
     pod_ref,
     pod_targets,
 )
-from app.analyzers.model import Finding
+from app.analyzers.model import Finding, ObjectRef
 from app.analyzers.quantity import format_bytes, format_cpu, parse_quantity
 from app.analyzers.view import ClusterView, Obj, name_of
 
@@ -82,6 +82,12 @@ def _unschedulable(view: ClusterView, pod: Obj, scheduled: Obj) -> Finding:
         detail, detail_zh = "; its PersistentVolumeClaim is not bound", "；它的 PVC 尚未绑定"
     elif "free ports" in message:
         cause = "HostPortConflict"
+    elif "affinity/selector" in message or "node selector" in message:
+        cause = "NodeSelectorMismatch"
+        evidence += _selector_evidence(view, pod)
+        labels = ",".join(f"{k}={v}" for k, v in sorted(((pod.get("spec") or {}).get("nodeSelector") or {}).items()))
+        detail = f"; no node carries the labels its nodeSelector asks for ({labels or 'node affinity'})"
+        detail_zh = f"；没有节点带有其 nodeSelector 要求的标签（{labels or 'node affinity'}）"
     for resource in dict.fromkeys(r.rstrip(".") for r in _INSUFFICIENT.findall(message)):
         cause = "InsufficientResources" if cause == "Unschedulable" else cause
         wanted = _requested(pod, resource)
@@ -142,6 +148,9 @@ def _mount_failure(view: ClusterView, pod: Obj) -> Finding | None:
     events = view.events_for("Pod", ref.namespace, ref.name, ("FailedMount", "FailedAttachVolume"))
     if not events:
         return None
+    multi = next((e for e in events if "Multi-Attach" in str(e.get("message"))), None)
+    if multi is not None:
+        return _multi_attach(view, pod, str(multi.get("message")), [event_line(e) for e in events[:2]])
     return Finding(
         NAME, "critical", ref, str(events[0].get("reason")),
         f"Pod {ref.namespace}/{ref.name} is stuck starting: {clip(str(events[0].get('message')), 200)}",
@@ -156,6 +165,10 @@ def _evicted(view: ClusterView, pod: Obj) -> Finding:
     status = pod.get("status") or {}
     message = str(status.get("message") or "")
     node = str((pod.get("spec") or {}).get("nodeName") or "?")
+    own = _OWN_LIMIT.search(message)
+    if own:  # the pod exceeded its own ephemeral-storage limit: not the node's fault
+        limit = (own.group(1) or own.group(2) or own.group(3) or "").rstrip(".")
+        return _over_own_limit(view, pod, message, node, limit)
     resource = re.search(r"low on resource: ([\w-]+)", message)
     low = resource.group(1) if resource else "resources"
     cause = "DiskPressure" if low == "ephemeral-storage" else "MemoryPressure" if low == "memory" else None
@@ -170,3 +183,80 @@ def _evicted(view: ClusterView, pod: Obj) -> Finding:
         fix="Free space on the node and cap the workload's ephemeral-storage; delete the Failed pod record after.",
         fix_zh="清理节点空间并限制该工作负载的 ephemeral-storage；之后删除 Failed 状态的 Pod 记录。",
     )
+
+
+_OWN_LIMIT = re.compile(r"exceeds the total limit of containers ([\w.]+)|exceeded its local ephemeral storage limit "
+                        r"\"?([\w.]+)|usage of ephemeral local storage exceeds|usage of emptydir volume \"?[\w.-]+\"? "
+                        r"exceeds the limit \"?([\w.]+)", re.I)
+
+
+def _over_own_limit(view: ClusterView, pod: Obj, message: str, node: str, limit: str) -> Finding:
+    ref = pod_ref(pod)
+    targets = pod_targets(view, pod)
+    limit_bytes = parse_quantity(limit) if limit else None
+    bigger = format_bytes(limit_bytes * 2) if limit_bytes else "<choose a size above the observed scratch use>"
+    workload = f"deployment/{targets['deployment']}" if "deployment" in targets else f"pod/{ref.name}"
+    container = targets.get("container", "")
+    command = (f"kubectl set resources {workload} -n {ref.namespace}" + (f" -c {container}" if container else "")
+               + f" --limits=ephemeral-storage={bigger}")
+    return Finding(
+        NAME, "warning", ref, "Evicted",
+        f"Pod {ref.namespace}/{ref.name} was evicted for exceeding its own ephemeral-storage limit {limit or ''} "
+        f"(node {node} was not under pressure).",
+        ("status.phase=Failed", "status.reason=Evicted", clip(f"status.message={message}", 300),
+         f"spec.nodeName={node}"),
+        message_zh=f"Pod {ref.namespace}/{ref.name} 因超出自身的 ephemeral-storage 限制 {limit or ''} 被驱逐"
+        f"（节点 {node} 并无压力）。",
+        cause="EphemeralStorageLimit",
+        targets=targets,
+        fix=f"The pod writes more scratch data than its limit: move it to a volume, clean it up, or raise the limit "
+            f"(twice the current one, {bigger}, if the usage is legitimate): `{command}`",
+        fix_zh=f"Pod 写入的临时数据超过了限制：改用卷、及时清理，或提高限制（若用量合理，可设为当前的两倍 {bigger}）："
+        f"`{command}`",
+    )
+
+
+_USED_BY = re.compile(r"already used by pod\(s\) ([\w.,\s-]+)", re.I)
+
+
+def _multi_attach(view: ClusterView, pod: Obj, message: str, evidence: list[str]) -> Finding:
+    ref = pod_ref(pod)
+    used_by = _USED_BY.search(message)
+    users = [u.strip() for u in (used_by.group(1).split(",") if used_by else []) if u.strip()]
+    claims = [str(v["persistentVolumeClaim"]["claimName"]) for v in (pod.get("spec") or {}).get("volumes") or []
+              if (v.get("persistentVolumeClaim") or {}).get("claimName")]
+    holders = []
+    for user in users:
+        other = view.get("pods", ref.namespace, user)
+        if other is not None:
+            holders.append(f"pod {user} on node {(other.get('spec') or {}).get('nodeName')}")
+    evidence = [*evidence, *(f"volume held by {h}" for h in holders)]
+    if claims:
+        evidence.append(f"persistentVolumeClaim: {', '.join(claims)} (ReadWriteOnce: one node at a time)")
+    return Finding(
+        NAME, "critical", ref, "MultiAttach",
+        f"Pod {ref.namespace}/{ref.name} cannot start: its ReadWriteOnce volume is still attached to another node"
+        + (f" ({holders[0]})" if holders else "") + ".",
+        tuple(evidence),
+        message_zh=f"Pod {ref.namespace}/{ref.name} 无法启动：它的 ReadWriteOnce 卷仍挂载在另一个节点上"
+        + (f"（{holders[0]}）" if holders else "") + "。",
+        targets=pod_targets(view, pod),
+        related=(*(ObjectRef("Pod", ref.namespace, u) for u in users),
+                 *(ObjectRef("PersistentVolumeClaim", ref.namespace, c) for c in claims)),
+        fix="Let one pod own the volume: use strategy Recreate (or a StatefulSet) for workloads with a "
+            "ReadWriteOnce claim, or delete the old pod so the volume detaches.",
+        fix_zh="让卷只被一个 Pod 使用：带 ReadWriteOnce PVC 的工作负载使用 Recreate 策略（或 StatefulSet），"
+        "或删除旧 Pod 以卸载卷。",
+    )
+
+
+def _selector_evidence(view: ClusterView, pod: Obj) -> list[str]:
+    wanted = {str(k): str(v) for k, v in ((pod.get("spec") or {}).get("nodeSelector") or {}).items()}
+    if not wanted:
+        return ["spec.affinity.nodeAffinity does not match any node"]
+    out = [f"spec.nodeSelector={','.join(f'{k}={v}' for k, v in sorted(wanted.items()))}"]
+    for key, value in sorted(wanted.items()):
+        have = sorted({str((n.get("metadata") or {}).get("labels", {}).get(key)) for n in view.items("nodes")
+                       if key in ((n.get("metadata") or {}).get("labels") or {})})
+        out.append(f"nodes with label {key}: {', '.join(have) if have else 'none'} (wanted {value})")
+    return out

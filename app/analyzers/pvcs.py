@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from app.analyzers.common import clip, event_line
-from app.analyzers.model import Finding, ObjectRef, Severity
+from app.analyzers.model import Finding, ObjectRef, ReasonSpec, Severity, reasons
 from app.analyzers.view import ClusterView, Obj, meta, name_of, namespace_of
 
 NAME = "pvcs"
+REASONS: dict[str, ReasonSpec] = {
+    **reasons(1, ("storage", "pod_pending"), "ProvisioningFailed", "NoStorageClass", "ClaimLost"),
+    **reasons(3, ("storage", "pod_pending"), "ClaimPending", "WaitForFirstConsumer"),
+}
 _DEFAULT = ("storageclass.kubernetes.io/is-default-class", "storageclass.beta.kubernetes.io/is-default-class")
 
 
 class PvcsAnalyzer:
     name = NAME
     kinds = frozenset({"persistentvolumeclaims", "storageclasses", "events", "pods"})
+    reasons = REASONS
+    problem_types = ("pod_pending", "storage")
 
     def analyze(self, view: ClusterView) -> list[Finding]:
         findings = []

@@ -12,12 +12,12 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.analyzers.view import KINDS, ClusterView, KindSpec, LogRequest
+from app.analyzers.view import ClusterView, KindSpec, LogRequest
 from app.errors import CopilotError
 
 if TYPE_CHECKING:
@@ -118,7 +118,8 @@ class ClusterReader:
         return data
 
     # -- lists --------------------------------------------------------------------------------------
-    def read(self, kinds: Iterable[str], namespace: str | None = None) -> ClusterView:
+    def read(self, kinds: Iterable[str], namespace: str | None = None,
+             specs: Mapping[str, KindSpec] | None = None) -> ClusterView:
         """The named lists, scoped to `namespace` where the kind is namespaced.
 
         Investigations running within `view_ttl_s` of each other share one read (and its fetched logs):
@@ -135,20 +136,20 @@ class ClusterReader:
                 cached = None
         if cached is None:
             try:
-                future.set_result(self._read(key[0], namespace))
+                future.set_result(self._read(key[0], namespace, specs or _default_specs()))
             except BaseException as exc:  # noqa: BLE001 - handed to every waiter, then re-raised below
                 with self._views_lock:
                     self._views.pop(key, None)  # a failed read is not cached
                 future.set_exception(exc)
         return future.result()
 
-    def _read(self, kinds: Iterable[str], namespace: str | None) -> ClusterView:
+    def _read(self, kinds: Iterable[str], namespace: str | None, specs: Mapping[str, KindSpec]) -> ClusterView:
         from kubernetes.client.exceptions import ApiException
 
-        wanted = [k for k in dict.fromkeys(kinds) if k in KINDS]
+        wanted = [k for k in dict.fromkeys(kinds) if k in specs]
         objects: dict[str, list[dict[str, Any]]] = {}
         unavailable: dict[str, str] = {}
-        futures = {kind: self._pool.submit(self._list, KINDS[kind], namespace) for kind in wanted}
+        futures = {kind: self._pool.submit(self._list, specs[kind], namespace) for kind in wanted}
         for kind, future in futures.items():
             try:
                 objects[kind] = future.result()
@@ -167,8 +168,12 @@ class ClusterReader:
         token = ""
         while True:
             query = [*spec.query, ("limit", str(PAGE_SIZE))] + ([("continue", token)] if token else [])
-            page = json.loads(self._get(path, query))
-            items += page.get("items") or []
+            if spec.metadata_only:
+                page = json.loads(self._get(path, [*query, ("includeObject", "Metadata")], _TABLE))
+                items += [row["object"] for row in page.get("rows") or [] if isinstance(row.get("object"), dict)]
+            else:
+                page = json.loads(self._get(path, query))
+                items += page.get("items") or []
             token = (page.get("metadata") or {}).get("continue") or ""
             if not token or len(items) >= MAX_ITEMS:
                 return items[:MAX_ITEMS]
@@ -203,6 +208,12 @@ class ClusterReader:
             return None
         index = columns.index("name")
         return {str(row["cells"][index]) for row in table.get("rows") or [] if len(row.get("cells") or []) > index}
+
+
+def _default_specs() -> Mapping[str, KindSpec]:
+    from app.analyzers.registry import default_registry
+
+    return default_registry().kind_specs()
 
 
 def _api_problem(exc: Any) -> str:

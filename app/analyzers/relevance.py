@@ -4,21 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.analyzers.mapping import severity_score, type_score
+from app.analyzers.mapping import cause_rank, severity_score, type_score
 from app.analyzers.model import Finding
 from app.targets import Targets
 
-# Lower = more of a cause than a symptom (a panic explains a CrashLoopBackOff, which explains a Deployment
-# with no available replicas).
-CAUSE_RANK = {
-    "AddressInUse": 0, "NoSpaceLeft": 0, "OOMKilled": 1, "OutOfMemory": 1, "Panic": 1, "Exception": 1,
-    "PermissionDenied": 1, "ProvisioningFailed": 1, "NoStorageClass": 1, "MissingTLSSecret": 1,
-    "MissingBackendService": 1, "MissingIngressClass": 1, "ImagePullBackOff": 1, "ErrImagePull": 1,
-    "InvalidImageName": 1, "CreateContainerConfigError": 1, "NoEndpoints": 1, "DiskPressure": 1,
-    "MemoryPressure": 1, "NodeNotReady": 1, "JobFailed": 2, "ConnectionFailed": 2, "Fatal": 2,
-    "ProbeFailed": 2, "Unschedulable": 2, "LogError": 3, "CrashLoopBackOff": 4, "ContainerFailed": 4,
-    "Restarting": 4, "Evicted": 4, "NoReadyEndpoints": 5, "BackendNoEndpoints": 5, "UnavailableReplicas": 6,
-}
 TARGET_WEIGHTS = {"pod": 80, "deployment": 80, "service": 70, "pvc": 70, "node": 40}
 RELEVANT = 20  # a finding below this score does not answer the question
 
@@ -57,7 +46,7 @@ def rank(findings: list[Finding], problem_type: str, targets: Targets) -> list[R
         if finding.analyzer == "events":
             score -= 15  # a summary of what other analyzers explain in detail
         out.append(Ranked(score, finding))
-    out.sort(key=lambda r: (-r.score, CAUSE_RANK.get(r.finding.reason, 3), str(r.finding.object)))
+    out.sort(key=lambda r: (-r.score, cause_rank(r.finding.reason), str(r.finding.object)))
     return out
 
 
@@ -85,5 +74,5 @@ def root_group(ranked: list[Ranked], targets: Targets) -> list[Finding]:
         group += joined
         rest = [r for r in rest if r not in joined]
         grew = bool(joined)
-    group.sort(key=lambda r: (CAUSE_RANK.get(r.finding.reason, 3), -r.score))
+    group.sort(key=lambda r: (cause_rank(r.finding.reason), -r.score))
     return [r.finding for r in group]

@@ -6,16 +6,22 @@ import difflib
 from collections import defaultdict
 
 from app.analyzers.common import labels_of, pod_problem, pod_ref, pod_targets, selects
-from app.analyzers.model import Finding, ObjectRef
+from app.analyzers.model import Finding, ObjectRef, ReasonSpec, reasons
 from app.analyzers.view import ClusterView, Obj, name_of, namespace_of
 
 NAME = "services"
 MAX_SHOWN = 3
+REASONS: dict[str, ReasonSpec] = {
+    **reasons(1, ("network",), "NoEndpoints"),
+    **reasons(5, ("network",), "NoReadyEndpoints", symptom=True),
+}
 
 
 class ServicesAnalyzer:
     name = NAME
     kinds = frozenset({"services", "endpoints", "pods", "replicasets"})
+    reasons = REASONS
+    problem_types = ("port_conflict", "network")
 
     def analyze(self, view: ClusterView) -> list[Finding]:
         if not view.has("endpoints"):

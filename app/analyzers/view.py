@@ -27,6 +27,9 @@ class KindSpec:
     resource: str
     namespaced: bool
     query: tuple[tuple[str, str], ...] = ()
+    # Ask for a server-side Table of object metadata only (names, labels, annotations): how Helm release
+    # Secrets are read, so their data never leaves the API server.
+    metadata_only: bool = False
 
 
 KINDS: dict[str, KindSpec] = {
@@ -37,6 +40,7 @@ KINDS: dict[str, KindSpec] = {
     "events": KindSpec("/api/v1", "events", True, (("fieldSelector", "type=Warning"),)),
     "persistentvolumeclaims": KindSpec("/api/v1", "persistentvolumeclaims", True),
     "nodes": KindSpec("/api/v1", "nodes", False),
+    "namespaces": KindSpec("/api/v1", "namespaces", False),
     "storageclasses": KindSpec("/apis/storage.k8s.io/v1", "storageclasses", False),
     "deployments": KindSpec("/apis/apps/v1", "deployments", True),
     "replicasets": KindSpec("/apis/apps/v1", "replicasets", True),

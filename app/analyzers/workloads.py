@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from app.analyzers.common import clip, condition, pod_problem, pod_ref, pod_targets
-from app.analyzers.model import Finding, ObjectRef, Severity
+from app.analyzers.model import Finding, ObjectRef, ReasonSpec, Severity, reasons
 from app.analyzers.view import ClusterView, Obj, name_of, namespace_of
 
 NAME = "workloads"
 MAX_PODS_SHOWN = 3
+REASONS: dict[str, ReasonSpec] = {
+    **reasons(6, ("cluster_health",), "UnavailableReplicas", symptom=True),
+    # Ranked below what refuses the pods (quota, LimitRange, webhook), which the admission analyzer names.
+    **reasons(3, ("pod_pending",), "FailedCreate", "ReplicaFailure"),
+    **reasons(3, ("cluster_health",), "Paused"),
+}
 
 
 class WorkloadsAnalyzer:
     name = NAME
-    kinds = frozenset({"deployments", "replicasets", "statefulsets", "daemonsets", "pods"})
+    kinds = frozenset({"deployments", "replicasets", "statefulsets", "daemonsets", "pods", "events"})
+    reasons = REASONS
+    problem_types = ("pod_crash", "oom_killed", "image_pull", "pod_pending", "storage", "helm_install")
 
     def analyze(self, view: ClusterView) -> list[Finding]:
         findings: list[Finding] = []
@@ -27,6 +35,11 @@ class WorkloadsAnalyzer:
             failure = condition(rs, "ReplicaFailure")
             if failure is not None and failure.get("status") == "True":
                 findings.append(_replica_failure(view, rs, failure))
+            elif int((rs.get("spec") or {}).get("replicas") or 0) > int((rs.get("status") or {}).get("replicas") or 0):
+                events = view.events_for("ReplicaSet", namespace_of(rs), name_of(rs), ("FailedCreate",))
+                if events:
+                    findings.append(_replica_failure(view, rs, {"reason": "FailedCreate",
+                                                                "message": events[0].get("message")}))
         for sts in view.items("statefulsets"):
             desired = int((sts.get("spec") or {}).get("replicas", 1) or 0)
             findings += _unavailable(view, "StatefulSet", sts, desired,
@@ -66,6 +79,12 @@ def _unavailable(view: ClusterView, kind: str, obj: Obj, desired: int, available
     cause = failing[0][1][0] if failing else None
     because = f" Failing pods: {pods_text}." if failing else " No failing pod found (check its ReplicaSets/events)."
     because_zh = f"异常的 Pod：{pods_text}。" if failing else "未找到异常的 Pod（请检查 ReplicaSet 和事件）。"
+    refused = [] if failing else _failed_creates(view, ref)
+    if refused:  # the controller cannot create the pods at all: quota, LimitRange, webhook...
+        cause = "FailedCreate"
+        because = f" Pods are not created: {refused[0][1]}"
+        because_zh = f"Pod 无法被创建：{refused[0][1]}"
+        evidence += [clip(f"{owner} FailedCreate: {message}", 300) for owner, message in refused[:2]]
     return [Finding(
         NAME, severity, ref, "UnavailableReplicas",
         f"{kind} {ref.namespace}/{ref.name} has {available}/{desired} replicas available.{because}",
@@ -73,8 +92,27 @@ def _unavailable(view: ClusterView, kind: str, obj: Obj, desired: int, available
         message_zh=f"{kind} {ref.namespace}/{ref.name} 只有 {available}/{desired} 个副本可用。{because_zh}",
         cause=cause,
         targets=targets,
-        related=tuple(pod_ref(p) for p, _ in failing[:MAX_PODS_SHOWN]),
+        related=tuple(pod_ref(p) for p, _ in failing[:MAX_PODS_SHOWN]) + tuple(o for o, _ in refused),
     )]
+
+
+def _failed_creates(view: ClusterView, ref: ObjectRef) -> list[tuple[ObjectRef, str]]:
+    """(controller, message) of the FailedCreate behind a workload: its own, or its ReplicaSets'."""
+    owners = [ref]
+    if ref.kind == "Deployment":
+        owners += [ObjectRef("ReplicaSet", ref.namespace, name_of(rs)) for rs in view.items("replicasets")
+                   if namespace_of(rs) == ref.namespace and view.workload_of(rs) == ref]
+    out = []
+    for owner in owners:
+        obj = view.get("replicasets", owner.namespace, owner.name) if owner.kind == "ReplicaSet" else None
+        failure = condition(obj, "ReplicaFailure") if obj is not None else None
+        if failure is not None and failure.get("status") == "True":
+            out.append((owner, clip(str(failure.get("message") or ""), 200)))
+            continue
+        events = view.events_for(owner.kind, owner.namespace, owner.name, ("FailedCreate",))
+        if events:
+            out.append((owner, clip(str(events[0].get("message") or ""), 200)))
+    return out
 
 
 def _replica_failure(view: ClusterView, rs: Obj, failure: Obj) -> Finding:
@@ -85,11 +123,12 @@ def _replica_failure(view: ClusterView, rs: Obj, failure: Obj) -> Finding:
         targets["deployment"] = owner.name
     message = str(failure.get("message") or "")
     return Finding(
-        NAME, "critical", ref, str(failure.get("reason") or "ReplicaFailure"),
+        NAME, "critical", ref, "FailedCreate",
         f"ReplicaSet {ref.namespace}/{ref.name} cannot create pods: {clip(message, 200)}",
         (clip(f"status.conditions[ReplicaFailure]=True ({failure.get('reason')}: {message})", 300),),
         message_zh=f"ReplicaSet {ref.namespace}/{ref.name} 无法创建 Pod：{clip(message, 200)}",
         targets=targets,
+        related=(owner,) if owner is not None and owner != ref else (),
         fix="Raise the namespace quota or lower the pod's requests; check admission webhooks named in the message.",
         fix_zh="提高命名空间配额或降低 Pod 请求；检查消息中提到的准入 Webhook。",
     )

@@ -16,12 +16,14 @@ from dataclasses import dataclass, field, replace
 from itertools import count
 
 from app import events
-from app.analyzers.mapping import shown_analyzers
+from app.analyzers.mapping import BROAD_TYPES, OWN_TYPE, shown_analyzers, type_score
 from app.analyzers.model import Finding
 from app.analyzers.reader import ClusterReader, ClusterUnreachable
 from app.analyzers.registry import AnalyzerRun, Registry, all_findings, default_registry, run_analyzers
 from app.analyzers.relevance import RELEVANT, Ranked, rank, root_group
 from app.analyzers.report import findings_block, is_chinese, render_answer, summarize_run, summary_line
+from app.analyzers.subject import resolve
+from app.analyzers.verdict import Verdict, judge, verdict_line
 from app.analyzers.view import ClusterView
 from app.events import Event, summarize_output
 from app.runbooks import Runbook, RunbookSet, RunbookStore
@@ -50,13 +52,18 @@ class Collected:
     group: list[Finding]
     problem_type: str
     security: str | None = None  # the security audit's evidence block (problem type `security`)
+    verdict: Verdict | None = None
 
     @property
     def findings(self) -> list[Finding]:
         return all_findings(self.runs)
 
     def evidence(self) -> str:
-        return self.security or findings_block(self.ranked, self.group)
+        if self.security:
+            return self.security
+        block = findings_block(self.ranked, self.group)
+        about = verdict_line(self.verdict) if self.verdict is not None else ""
+        return f"{about}\n{block}".strip() if about else block
 
     def summary(self) -> str:
         relevant = [r.finding for r in self.ranked if r.score >= RELEVANT and r.finding.analyzer != "events"]
@@ -70,6 +77,7 @@ class RunbookRequest:
     selection: Selection
     namespace: str | None
     collected: Collected | None = None
+    max_steps: int | None = None  # bounds the tool results of this investigation (cluster read included)
 
 
 @dataclass(frozen=True)
@@ -165,19 +173,35 @@ class RunbookEngine:
     def read(self, question: str, namespace: str | None) -> ClusterView:
         if self.reader is None:
             raise ClusterUnreachable("no cluster reader is configured")
-        return self.reader.read(self.registry.kinds(), namespace or explicit_namespace(question))
+        # Namespaces too: a question about a namespace that does not exist is answered "not found".
+        return self.reader.read(self.registry.kinds() | {"namespaces"}, namespace or explicit_namespace(question),
+                                self.registry.kind_specs())
 
     def analyze(self, view: ClusterView, question: str, problem_type: str, namespace: str | None,
                 runbooks: RunbookSet, runs: list[AnalyzerRun] | None = None) -> Collected:
         runs = runs if runs is not None else run_analyzers(view, self.registry, runbooks)
         findings = all_findings(runs)
         targets = extract_targets(question, view, namespace or view.namespace)
+        resolution = resolve(question, view, namespace or view.namespace or explicit_namespace(question),
+                             problem_type in BROAD_TYPES)
         ranked = rank(findings, problem_type, targets)
-        if not targets.named:
+        group = root_group(ranked, targets)
+        if group and not any(type_score(f, problem_type) >= OWN_TYPE for f in group):
+            group = []  # only related kinds of problem: not the answer to this question (a Helm error ≠ a port clash)
+        verdict = judge(view, resolution, findings, group)
+        if verdict.kind in ("broken", "problem") and verdict.group:
+            group = verdict.group
+        elif verdict.kind == "report":
+            group = verdict.groups[0] if verdict.groups else []
+        elif verdict.kind != "problem":
+            group = []
+        if not targets.named and group and verdict.kind != "absent":
+            targets = targets.with_finding(group[0])
+        elif not targets.named and verdict.kind == "problem":
             top = next((r.finding for r in ranked if r.score >= RELEVANT and r.finding.analyzer != "events"), None)
             if top is not None:
                 targets = targets.with_finding(top)
-        return Collected(view, runs, targets, ranked, root_group(ranked, targets), problem_type)
+        return Collected(view, runs, targets, ranked, group, problem_type, verdict=verdict)
 
     def collect_sync(self, question: str, problem_type: str, namespace: str | None) -> Collected:
         view = self.read(question, namespace)
@@ -214,6 +238,7 @@ class RunbookEngine:
         ids = _Ids()
         runbooks = self._runbook_set(selection)
         collected = request.collected
+        budget = request.max_steps if request.max_steps is not None else 10**6
         if collected is None:
             scope = request.namespace or explicit_namespace(request.question)
             call = ids.next("read")
@@ -233,7 +258,10 @@ class RunbookEngine:
             runs = await asyncio.to_thread(run_analyzers, view, self.registry, runbooks)
             collected = self.analyze(view, request.question, selection.problem_type, request.namespace, runbooks,
                                      runs)
-            for event in self._analyzer_events(collected, ids):
+            budget -= 1  # the cluster read
+            shown = self._analyzer_events(collected, ids)[: 2 * max(0, budget)]
+            budget -= len(shown) // 2
+            for event in shown:
                 yield event
         targets = collected.targets
         if targets.values:
@@ -242,14 +270,17 @@ class RunbookEngine:
         extra = [runbooks.runbooks[f.runbook] for f in collected.group[:1]
                  if f.runbook in runbooks.runbooks and runbooks.runbooks[f.runbook] not in selection.runbooks]
         steps, queries = plan_steps([*selection.runbooks, *extra], targets)
+        steps = steps[: max(0, budget)]
+        queries = queries[: max(0, budget - len(steps))]
         async for event in self._run_steps(steps, queries, ids):
             yield event
         yield events.answer(render_answer(request.question, collected.ranked, collected.group, targets, runbooks,
-                                          selection.runbooks))
+                                          selection.runbooks, verdict=collected.verdict, view=collected.view))
 
     def _analyzer_events(self, collected: Collected, ids: _Ids) -> list[Event]:
         relevant = {r.finding.analyzer for r in collected.ranked if r.score >= RELEVANT}
-        shown = set(shown_analyzers(collected.problem_type, [run.name for run in collected.runs])) | relevant
+        shown = set(shown_analyzers(collected.problem_type, [run.name for run in collected.runs],
+                                    self.registry.shown_for())) | relevant
         out: list[Event] = []
         scope = collected.view.namespace or "all namespaces"
         for run in collected.runs:

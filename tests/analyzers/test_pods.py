@@ -106,7 +106,10 @@ def test_config_errors_and_plain_restarts() -> None:
               "lastState": {"terminated": {"reason": "Error", "exitCode": 143}}}]
     found = PodsAnalyzer().analyze(view(pods=[pod("api-1", statuses=broken), pod("api-2", statuses=flaky)]))
     config = only(found, "CreateContainerConfigError", "api-1")
-    assert 'secret "db" not found' in config.message
+    # Named plainly: `secret "db"` reads like a secret value to the redactor, which masked the root cause.
+    assert "Secret db not found" in config.message
+    from app.redact import redact
+    assert "Secret db not found" in redact(config.message)
     restarting = only(found, "Restarting", "api-2")
     assert any("exitCode=143 (SIGTERM" in e for e in restarting.evidence)
 

@@ -82,7 +82,7 @@ async def test_crashing_pod_root_cause_evidence_and_fix(engine: RunbookEngine, s
     assert "`status.containerStatuses[0].restartCount=9`" in evidence
     fix = text.split("**Fix**", 1)[1].split("**Also found**", 1)[0]
     assert "Provide DATABASE_URL to container cart" in fix
-    assert "**needs-approval** (runbook `crashloop-backoff`): `kubectl rollout undo deployment/cart -n shop`" in fix
+    assert "rollout undo" not in fix  # cart has one revision (one ReplicaSet): nothing to roll back to
     assert "**safe** (runbook `crashloop-backoff`): `kubectl rollout history deployment/cart -n shop`" in fix
     assert "OOMKilled" in text.split("**Also found**", 1)[1]
     assert not any("rollout undo" in c for c in kubectl)  # fixes are shown, never run
@@ -129,7 +129,12 @@ async def test_each_demo_fault_is_the_root_cause_of_its_question(
 
 async def test_a_healthy_target_is_said_to_be_healthy(engine: RunbookEngine, store: RunbookStore) -> None:
     text = answer_of(await investigate(engine, store, "why is frontend crashing", "pod_crash"))
-    assert text.startswith("**Root cause**\nThe analyzers found no problem with Deployment shop/frontend")
+    assert text.startswith("**Premise contradicted**\nDeployment shop/frontend is not crashing")
+    evidence = text.split("**Evidence**", 1)[1].split("**Also found**", 1)[0]
+    assert "replicas ready 2/2" in evidence and "restarts 0" in evidence
+    assert "**Root cause**" not in text and "**Fix**" not in text
+    text = answer_of(await investigate(engine, store, "is frontend ok?", "general"))
+    assert text.startswith("**Healthy**\nDeployment shop/frontend is healthy")
 
 
 async def test_promql_steps_go_to_the_prometheus_hook(demo: RunningSnapshot, store: RunbookStore,
@@ -180,3 +185,77 @@ def test_plan_steps_fill_what_they_can_targeted_first(store: RunbookStore) -> No
     assert len(promql) == 3
     nothing, _ = plan_steps([crashloop], Targets())
     assert [s.command for s in nothing] == commands[-2:]
+
+
+async def test_max_steps_bounds_the_investigation(engine: RunbookEngine, store: RunbookStore) -> None:
+    question = f"why is {CART} crashing?"
+    selection = select("pod_crash", question, store.current())
+    for bound in (1, 3, 8):
+        events = [e async for e in engine.investigate(RunbookRequest(question, selection, None, max_steps=bound))]
+        assert sum(e.type == "tool_result" for e in events) <= bound
+        assert "missing DATABASE_URL" in answer_of(events).split("**Evidence**")[0]  # the same answer
+
+
+async def test_a_cluster_question_gets_every_problem_grouped_by_root_cause(engine: RunbookEngine,
+                                                                           store: RunbookStore) -> None:
+    text = answer_of(await investigate(engine, store, "what's wrong with my cluster?", "cluster_health"))
+    report = text.split("**Evidence**")[0]
+    assert report.startswith("**Health report of the cluster**\n")
+    for cause in ("StorageClass fast-ssd does not exist", "no pod matches its selector app=checkout-api",
+                  "address already in use", "missing DATABASE_URL", "cannot pull image", "OOMKilled",
+                  "Insufficient cpu", "Node worker-3 has DiskPressure"):
+        assert cause in report
+    assert "more (" not in report  # nothing hidden behind a pointer
+    zh = answer_of(await investigate(engine, store, "集群有什么问题？", "cluster_health"))
+    assert zh.startswith("**整个集群健康报告**") and "修复" in zh
+
+
+async def test_absent_and_contradicted_subjects_are_said_so(engine: RunbookEngine, store: RunbookStore) -> None:
+    text = answer_of(await investigate(engine, store, "disk full on node-2", "disk_full"))
+    assert text.startswith("**Not found**\nNo Node named `node-2` exists in the cluster. Nearest real names: Node "
+                           "worker-2")
+    assert "**Root cause**" not in text
+    text = answer_of(await investigate(engine, store, "worker-2 is NotReady, what happened?", "node_not_ready"))
+    assert text.startswith("**Premise contradicted**\nNode worker-2 is not NotReady")
+    assert "`status.conditions[Ready]=True (KubeletReady; since 2026-10-08T09:41:27Z)`" in text
+    text = answer_of(await investigate(engine, store, "is node worker-1 ok?", "node_not_ready"))
+    assert text.startswith("**Healthy**\nNode worker-1 is healthy") and "cordon" not in text
+
+
+async def test_chinese_fix_titles(engine: RunbookEngine, store: RunbookStore) -> None:
+    text = answer_of(await investigate(engine, store, f"{CART} 为什么一直崩溃？", "pod_crash"))
+    fix = text.split("**修复**", 1)[1].split("**其他发现**", 1)[0]
+    assert "查看是哪个版本引入了崩溃 — **safe** (runbook `crashloop-backoff`)" in fix
+    assert "See which revision" not in fix
+
+
+@pytest.mark.parametrize(("question", "problem_type", "start"), [
+    # "in shop" names the namespace, though an Ingress is called shop too.
+    ("which pods are failing in shop?", "general", "**Health report of namespace shop**"),
+    ("shop 命名空间有什么问题", "cluster_health", "**命名空间 shop健康报告**"),
+    # "the nightly job" is CronJob nightly-report, whose last run succeeded.
+    ("why did the nightly job fail", "pod_crash", "**Premise contradicted**\nCronJob shop/nightly-report is not"),
+    ("what happened to worker-3?", "node_not_ready", "**Root cause**\nNode worker-3 has DiskPressure"),
+    ("is coredns ok", "network", "**Healthy**\nDeployment kube-system/coredns is healthy"),
+    ("my deployment api-server keeps crashing", "pod_crash", "**Not found**\nNo Deployment named `api-server`"),
+    ("what's wrong in namespace prod?", "cluster_health", "**Not found**\nNo Namespace named `prod`"),
+])
+async def test_the_answer_has_the_shape_the_question_asks_for(engine: RunbookEngine, store: RunbookStore,
+                                                              question: str, problem_type: str, start: str) -> None:
+    assert answer_of(await investigate(engine, store, question, problem_type)).startswith(start)
+
+
+async def test_a_wrong_claim_about_a_broken_subject_is_noted(engine: RunbookEngine, store: RunbookStore) -> None:
+    text = answer_of(await investigate(engine, store, "why is cart OOMKilled", "oom_killed"))
+    root = text.split("**Evidence**")[0]
+    assert root.startswith("**Root cause**\nContainer cart of pod shop/cart-hgjhk7psnj-x8xw6 panics")
+    assert "_(Deployment shop/cart is not out of memory, as the question assumes: its actual problem is above.)_" \
+        in root
+
+
+async def test_a_question_of_one_kind_is_not_answered_by_another_kind(engine: RunbookEngine,
+                                                                      store: RunbookStore) -> None:
+    text = answer_of(await investigate(engine, store, "helm install failed: cannot re-use a name that is still in use",
+                                       "helm_install"))
+    assert text.startswith("**Root cause**\nThe analyzers found nothing related to the question")
+    assert "address already in use" not in text.split("**Also found**")[0]

@@ -1,0 +1,1 @@
+"""The diagnosis corpus: snapshot clusters built from short definitions (see clusters.py)."""
