@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import shlex
 import sys
 from pathlib import Path
@@ -117,6 +118,7 @@ def analyze(
     from app.analyzers.console import analyze_cluster, print_table, to_json
     from app.settings import load_settings
 
+    _quiet_client_retries()
     try:
         analysis = analyze_cluster(load_settings(config), namespace, snapshot)
     except CopilotError as exc:  # config errors, and ClusterUnreachable
@@ -150,6 +152,7 @@ def audit(
 
     if output not in ("table", "json", "sarif"):
         raise _fail(f"--format must be table, json or sarif, not {output!r}")
+    _quiet_client_retries()
     try:
         settings = load_settings(config, **({"kube_context": cluster} if cluster else {}))
         options = options_from(settings, parse_namespace(namespace), parse_workload(workload), trivy=not no_trivy)
@@ -189,6 +192,12 @@ def _mount_subcommands() -> None:
 
     cli.add_typer(snapshot_app, name="snapshot", help="Serve or capture cluster snapshots.")
     cli.add_typer(policy_app, name="policy")
+
+
+def _quiet_client_retries() -> None:
+    # The kubernetes client retries a dropped connection once and urllib3 logs each retry as a warning; a
+    # one-shot command reports the final error on one line instead.
+    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
 
 
 def main() -> None:

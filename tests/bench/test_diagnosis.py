@@ -82,7 +82,8 @@ async def test_with_an_llm_the_verdict_reaches_the_prompt(tmp_path: Path, fake_l
     finally:
         services.close()
     assert events[-1].type == "done"
-    system = fake_llm.investigation_requests[0]["messages"][0]["content"]
-    subject = system[system.index("<subject>"): system.index("</subject>")]
+    system, evidence = (m["content"] for m in fake_llm.investigation_requests[0]["messages"][:2])
+    assert "<subject>" not in system  # cluster-derived: it travels framed with the findings, in a user message
+    subject = evidence[evidence.index("<subject>"): evidence.index("</subject>")]
     for part in expected:
         assert part in subject

@@ -62,8 +62,11 @@ async def test_with_an_llm_the_audit_is_the_evidence(llm_services: Services, fak
     fake_llm.script(text("Fix the shop-ci-deployer binding first."))
     events = await run(llm_services, "这个集群安全吗？", mode="llm")
     assert answer(events) == "Fix the shop-ci-deployer binding first."
-    system = fake_llm.investigation_requests[0]["messages"][0]["content"]
-    block = system[system.index("<security_audit>"): system.index("</security_audit>")]
+    system, evidence = fake_llm.investigation_requests[0]["messages"][:2]
+    # The audit is cluster data: framed in a user message, never in the system prompt.
+    assert "<security_audit>" not in system["content"] and "# Focus: security audit" in system["content"]
+    assert evidence["role"] == "user" and evidence["content"].startswith("<tool-output id=")
+    block = evidence["content"][evidence["content"].index("<security_audit>"):
+                                evidence["content"].index("</security_audit>")]
     assert "[critical] rbac/admin-service-account ClusterRoleBinding shop-ci-deployer" in block
-    assert "# Focus: security audit" in system
     assert STRIPE_KEY not in str(fake_llm.investigation_requests)
