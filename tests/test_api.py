@@ -28,6 +28,9 @@ def test_health_reports_version_llm_and_cluster(service: str) -> None:
     assert body["cluster"]["reachable"] is True
     assert body["cluster"]["source"] == "snapshot"
     assert body["cluster"]["server_version"].startswith("v1.")
+    head = httpx.head(f"{service}/health", timeout=30)  # `curl -I`, load balancer probes
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == "application/json"
 
 
 def test_ask_post_form_streams_plain_text_ending_in_done(service: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 from pathlib import Path
 from typing import Annotated
@@ -28,7 +29,7 @@ def serve(
     kubeconfig: Annotated[Path | None, typer.Option(help=_KUBECONFIG_OUT)]
     = None,
 ) -> None:
-    """Serve SNAPSHOT_DIR as a read-only Kubernetes API on 127.0.0.1 until Ctrl-C."""
+    """Serve SNAPSHOT_DIR as a read-only Kubernetes API on 127.0.0.1 until Ctrl-C (or SIGTERM)."""
     console = Console(soft_wrap=True)
     try:
         running = start_snapshot_server(snapshot_dir, port=port, kubeconfig_path=kubeconfig)
@@ -45,6 +46,10 @@ def serve(
     console.print(f"Kubeconfig: {running.kubeconfig}\n")
     console.print(f"  export KUBECONFIG={running.kubeconfig}\n  kubectl get pods -A\n", highlight=False)
     console.print("Press Ctrl-C to stop.")
+    # Ctrl-C and SIGTERM both stop it, whatever this process inherited: a background job starts with SIGINT
+    # ignored, and Python then never raises KeyboardInterrupt (the server would outlive its caller).
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, signal.default_int_handler)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
