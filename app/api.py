@@ -233,12 +233,19 @@ async def health(request: Request) -> dict[str, Any]:
     services = _services(request)
     cluster = await run_in_threadpool(services.cluster.status, services.runner)
     engine = services.llm_engine
+    llm_error = request.app.state.metrics.llm_error
+    if engine is not None and engine.failed:
+        llm_error = {"code": "engine_failed", "message": "the LLM engine failed to load (see /tools)"}
+    configured = services.settings.llm_configured
     return {
-        "status": "ok",
+        # degraded: an LLM is configured and does not work; investigations still answer from the runbooks.
+        "status": "degraded" if configured and llm_error else "ok",
         "version": get_version(),
         "llm": {
-            "configured": services.settings.llm_configured,
+            "configured": configured,
             "model": services.settings.effective_llm_model,
+            "status": "disabled" if not configured else "degraded" if llm_error else "ok",
+            "error": llm_error if configured else None,
             "engine_ready": engine.ready if engine is not None else False,
             "classifier_ready": services.classifier.llm_ready,
         },

@@ -44,6 +44,9 @@ investigation_id: ContextVar[str | None] = ContextVar("investigation_id", defaul
 HANDLER_NAME = "k8s-copilot"
 # uvicorn gives these loggers handlers of their own; route them through ours instead.
 _SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+# The in-process snapshot API server (app/snapshot/server.py) runs its uvicorn in a thread of this name: its
+# lifecycle and access lines carry the service's own logger names ("Finished server process" twice).
+_SNAPSHOT_SERVER_THREAD = "snapshot-api"
 LogFormat = Literal["json", "text"]
 
 
@@ -60,6 +63,15 @@ class _InvestigationFilter(logging.Filter):
         if current is not None and not hasattr(record, "investigation_id"):
             record.investigation_id = current
         return True
+
+
+class _SnapshotServerFilter(logging.Filter):
+    """Drops the in-process snapshot API server's uvicorn lines below WARNING: an implementation detail,
+    indistinguishable from the service's own lines by logger name."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.threadName == _SNAPSHOT_SERVER_THREAD and record.name.startswith("uvicorn")
+                    and record.levelno < logging.WARNING)
 
 
 class _LineHandler(logging.Handler):
@@ -118,11 +130,34 @@ def configure_logging(log_format: LogFormat = "json", level: str | None = None,
     handler.set_name(HANDLER_NAME)
     handler.setFormatter(_json_formatter() if log_format == "json" else _TextFormatter())
     handler.addFilter(_InvestigationFilter())
+    handler.addFilter(_SnapshotServerFilter())
     handler.addFilter(RedactingFilter())  # no secret reaches the log, whoever logged it
     root.addHandler(handler)
     if level is not None:
         root.setLevel(level.upper())
     route_server_logs()
+    route_library_logs()
+
+
+def route_library_logs() -> None:
+    """Send every library's logging through the root handler: remove the console handlers libraries install
+    on their own loggers (LiteLLM's writes ANSI-coloured text to stderr) and let the records propagate.
+
+    Libraries install them when imported, and LiteLLM is imported in the background after startup: call this
+    again once the LLM clients are loaded. LiteLLM's "Give Feedback / Get Help" banners, printed on every
+    failed call, are switched off through its documented `suppress_debug_info` setting.
+    """
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if not isinstance(logger, logging.Logger) or name in _SERVER_LOGGERS:
+            continue
+        console = [h for h in logger.handlers if type(h) is logging.StreamHandler]
+        for handler in console:
+            logger.removeHandler(handler)
+        if console:
+            logger.propagate = True
+    litellm = sys.modules.get("litellm")
+    if litellm is not None:
+        litellm.suppress_debug_info = True  # type: ignore[attr-defined]
 
 
 def route_server_logs() -> None:
@@ -142,6 +177,8 @@ def route_server_logs() -> None:
 _REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 _INVESTIGATION_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600)
 OUTCOMES = ("answered", "error", "cancelled")
+# Errors of the LLM itself (not of one request, like llm_bad_request): /health reports the LLM degraded.
+LLM_DEGRADING_ERRORS = frozenset({"llm_unavailable", "llm_auth_failed", "llm_timeout", "llm_rate_limited"})
 
 
 class Metrics:
@@ -180,6 +217,10 @@ class Metrics:
         self.runbooks_loaded = Gauge("copilot_runbooks_loaded", "Runbooks currently loaded.", registry=r)
         self.runbook_errors = Gauge(
             "copilot_runbook_load_errors", "Runbook files that failed to load.", registry=r)
+        self.llm_degraded = Gauge(
+            "copilot_llm_degraded", "1 while the last LLM call failed for good (unreachable, key refused, timed "
+            "out) or the LLM engine failed to load; 0 once a call succeeds again.", registry=r)
+        self.llm_error: dict[str, str] | None = None  # /health's llm.error: why it is degraded
         for kind in ("prompt", "completion"):
             self.llm_tokens.labels(kind)
         for outcome in OUTCOMES:
@@ -187,6 +228,16 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+    def observe_llm(self, event: Event) -> None:
+        """What an investigation's events say about the LLM: a failure that retries did not cure makes it
+        degraded (with the reason, for /health); a reply with tokens makes it healthy again."""
+        if event.type == "error" and event.data["code"] in LLM_DEGRADING_ERRORS:
+            self.llm_error = {"code": str(event.data["code"]), "message": str(event.data["message"])}
+            self.llm_degraded.set(1)
+        elif event.type == "usage" and int(event.data["completion_tokens"]) > 0:
+            self.llm_error = None
+            self.llm_degraded.set(0)
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         self.http_requests.labels(route, method, str(status)).inc()
@@ -245,6 +296,7 @@ async def observe_investigation(
             if first:
                 metrics.first_event.observe(time.monotonic() - started)
                 first = False
+            metrics.observe_llm(event)
             data = event.data
             match event.type:
                 case "classification":

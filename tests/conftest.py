@@ -10,7 +10,7 @@ from sse_starlette.sse import AppStatus
 from app.main import create_app
 from tests.support.app import llm_settings, service_settings
 from tests.support.fake_llm import FakeLLM
-from tests.support.prometheus import PrometheusServer, prometheus_binary
+from tests.support.prometheus import PROMETHEUS_BIN, PrometheusServer, prometheus_binary
 from tests.support.server import ServerThread
 
 _ENV_TO_CLEAR = ("LLM_MODEL", "LLM_API_KEY", "LLM_API_BASE", "DEEPSEEK_API_KEY", "CONFIG_FILE", "KUBECONFIG",
@@ -76,7 +76,7 @@ def llm_service(tmp_path: Path, fake_llm: FakeLLM) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def prometheus() -> Iterator[PrometheusServer]:
     """One real Prometheus for the session (tests/support/prometheus.py)."""
-    server = PrometheusServer()
+    server = PrometheusServer(prometheus_binary() or PROMETHEUS_BIN)
     try:
         server.start()
     except RuntimeError as exc:

@@ -286,5 +286,7 @@ def test_sigterm_ends_running_streams_cleanly(tmp_path: Path, fake_llm: FakeLLM)
         assert shutdown["reason"] == "server exit" and shutdown["streams"] == 2
         finished = [entry for entry in logs if entry["message"] == "investigation finished"]
         assert sorted(entry["outcome"] for entry in finished) == ["cancelled", "cancelled"]
+        # Once: the in-process snapshot server's own uvicorn lines are not the service's.
+        assert [entry["message"] for entry in logs].count(f"Finished server process [{server.proc.pid}]") == 1
     finally:
         server.stop()

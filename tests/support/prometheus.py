@@ -50,8 +50,8 @@ def free_port() -> int:
 
 
 class PrometheusServer:
-    def __init__(self, binary: str | None = None) -> None:
-        self.binary = binary or prometheus_binary() or PROMETHEUS_BIN
+    def __init__(self, binary: str = PROMETHEUS_BIN) -> None:
+        self.binary = binary
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._dir = Path(tempfile.gettempdir())  # replaced by a private directory in start()
