@@ -35,6 +35,7 @@ from pythonjsonlogger.json import JsonFormatter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.events import Event
+from app.outcome import OUTCOMES, Tally
 from app.redact import RedactingFilter
 
 log = logging.getLogger(__name__)
@@ -176,7 +177,6 @@ def route_server_logs() -> None:
 # -- metrics ----------------------------------------------------------------------------------------
 _REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 _INVESTIGATION_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600)
-OUTCOMES = ("answered", "error", "cancelled")
 # Errors of the LLM itself (not of one request, like llm_bad_request): /health reports the LLM degraded.
 LLM_DEGRADING_ERRORS = frozenset({"llm_unavailable", "llm_auth_failed", "llm_timeout", "llm_rate_limited"})
 
@@ -199,7 +199,8 @@ class Metrics:
             ["route", "method"], buckets=_REQUEST_BUCKETS, registry=r)
         self.investigations = Counter(
             "copilot_investigations", "Finished investigations by problem type and outcome "
-            "(answered, error, cancelled: the client left or the service shut down).",
+            "(answered, approval_required: paused for a human, error, cancelled: the client left or the service "
+            "shut down).",
             ["problem_type", "outcome"], registry=r)
         self.investigation_duration = Histogram(
             "copilot_investigation_duration_seconds", "Investigation duration by outcome.",
@@ -283,12 +284,10 @@ async def observe_investigation(
     token = investigation_id.set(inv_id)
     started = time.monotonic()
     first = True
-    problem_type = "unknown"
-    answered = False
-    error_codes: list[str] = []
+    tally = Tally()
+    read_to_the_end = False
     tools: dict[str, str] = {}
-    tool_calls = prompt_tokens = completion_tokens = 0
-    outcome = "cancelled"  # unless the stream runs to its end
+    prompt_tokens = completion_tokens = 0
     metrics.in_progress.inc()
     log.info("investigation started", extra=dict(context))
     try:
@@ -297,14 +296,12 @@ async def observe_investigation(
                 metrics.first_event.observe(time.monotonic() - started)
                 first = False
             metrics.observe_llm(event)
+            tally.add(event)
             data = event.data
             match event.type:
-                case "classification":
-                    problem_type = str(data["problem_type"])
                 case "tool_call":
                     tools[str(data["id"])] = str(data["tool"])
                 case "tool_result":
-                    tool_calls += 1
                     tool = tools.get(str(data["id"]), "unknown")
                     metrics.tool_calls.labels(tool, str(data["status"])).inc()
                 case "usage":
@@ -313,17 +310,12 @@ async def observe_investigation(
                     metrics.llm_tokens.labels("prompt").inc(int(data["prompt_tokens"]))
                     metrics.llm_tokens.labels("completion").inc(int(data["completion_tokens"]))
                     metrics.llm_calls.inc(int(data["llm_calls"]))
-                case "answer":
-                    answered = True
-                case "error":
-                    error_codes.append(str(data["code"]))
             yield event
-        if answered:
-            outcome = "answered"
-        elif "shutting_down" not in error_codes:
-            outcome = "error"
+        read_to_the_end = True
     finally:
         elapsed = time.monotonic() - started
+        outcome = tally.outcome(read_to_the_end)
+        problem_type = tally.problem_type or "unknown"
         metrics.in_progress.dec()
         metrics.investigations.labels(problem_type, outcome).inc()
         metrics.investigation_duration.labels(outcome).observe(elapsed)
@@ -333,10 +325,10 @@ async def observe_investigation(
                 "problem_type": problem_type,
                 "outcome": outcome,
                 "duration_ms": int(elapsed * 1000),
-                "tool_calls": tool_calls,
+                "tool_calls": tally.steps,
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens,
-                "error_codes": error_codes,
+                "error_codes": tally.error_codes,
             },
         )
         with contextlib.suppress(ValueError):  # closed from another context (by the GC): nothing to restore

@@ -13,6 +13,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from app import events as make
 from app.events import Event
+from app.outcome import Tally
 from app.redact import redact_data
 
 log = logging.getLogger(__name__)
@@ -145,18 +146,16 @@ async def completed(events: AsyncIterator[Event]) -> AsyncIterator[Event]:
     """The streaming twin of the 500 handler: a failure nobody mapped to an `error` event still ends the
     stream with `error` internal_error and `done` — never a cut connection, never a traceback."""
     started = time.monotonic()
-    steps = 0
-    done = False
+    tally = Tally()
     try:
         async for event in events:
-            steps += event.type == "tool_result"
-            done = done or event.type == "done"
+            tally.add(event)
             yield event
     except Exception as exc:  # the boundary: logged with its traceback, reported as an event
         log.error("investigation failed unexpectedly", exc_info=exc)
-        if not done:
+        if not tally.done:
             yield make.error("internal_error", INTERNAL_ERROR_MESSAGE)
-            yield make.done(int((time.monotonic() - started) * 1000), steps)
+            yield make.done(int((time.monotonic() - started) * 1000), tally.steps)
 
 
 async def respond(events: AsyncIterator[Event], stream: bool, fmt: str, extra: dict[str, Any], *,
