@@ -17,7 +17,7 @@ DEPLOYMENT := k8s-aiops-copilot
 # Applied by `make deploy`, in order (deploy/rbac-remediation.yaml is opt-in: `make deploy-remediation`).
 MANIFESTS := deploy/rbac.yaml deploy/configmap/config.yaml deploy/configmap/runbooks.yaml deploy/k8s-simple.yaml
 
-.PHONY: install run test lint format clean bench bench-classify bench-tokens bench-latency bench-load bench-audit bench-diagnosis \
+.PHONY: install deps run test test-fast lint format clean bench bench-classify bench-tokens bench-latency bench-load bench-audit bench-diagnosis \
 	build push manifests deploy deploy-remediation \
 	delete-remediation delete restart logs runbooks-configmap helm-template helm-lint helm-deploy
 
@@ -38,8 +38,19 @@ run: install
 	  export CLUSTER_SNAPSHOT=$(DEMO_SNAPSHOT); fi; \
 	exec $(BIN)/python -m app serve --host $(HOST) --port $(PORT)
 
-test: install
+# The system packages the tests run for real (kubectl, Prometheus, Alertmanager, PostgreSQL, Chromium):
+# installed with apt-get when run as root, else one line saying what to install.
+deps:
+	@scripts/system-deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory install
 	$(BIN)/pytest -q
+
+# The inner loop: everything but the tests marked `slow` (real server processes, generated-input sweeps).
+test-fast: deps
+	@$(MAKE) --no-print-directory install
+	$(BIN)/pytest -q -m "not slow"
 
 lint: install
 	$(BIN)/ruff check .

@@ -116,7 +116,20 @@ def _json_object(body: bytes) -> dict[str, Any]:
     return data
 
 
+def require_utf8_url(request: Request) -> None:
+    """Percent-escapes in the path and query must decode to UTF-8: Starlette and uvicorn would turn other
+    bytes (a GBK-encoded question) into U+FFFD and the question into '����'. A 400, like a non-UTF-8 body."""
+    raw_path = request.scope.get("raw_path") or b""
+    for part, raw in (("path", raw_path), ("query string", request.scope.get("query_string") or b"")):
+        try:
+            urllib.parse.unquote_to_bytes(raw).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidRequest(f"the {part} holds percent-escaped bytes that are not UTF-8",
+                                 code="invalid_encoding") from exc
+
+
 async def _read_params(request: Request, extra: dict[str, Any] | None = None) -> AskParams:
+    require_utf8_url(request)
     raw = await raw_params(request)
     raw.update(extra or {})
     if "q" not in raw and "question" in raw:
@@ -213,18 +226,26 @@ async def ask_path(request: Request, question: Annotated[str, Path(max_length=80
 
 
 @router.get("/health", summary="Service status, version, LLM and cluster reachability")
+@router.head("/health", include_in_schema=False)  # load balancers and `curl -I` probe with HEAD
 async def health(request: Request) -> dict[str, Any]:
     from starlette.concurrency import run_in_threadpool
 
     services = _services(request)
     cluster = await run_in_threadpool(services.cluster.status, services.runner)
     engine = services.llm_engine
+    llm_error = request.app.state.metrics.llm_error
+    if engine is not None and engine.failed:
+        llm_error = {"code": "engine_failed", "message": "the LLM engine failed to load (see /tools)"}
+    configured = services.settings.llm_configured
     return {
-        "status": "ok",
+        # degraded: an LLM is configured and does not work; investigations still answer from the runbooks.
+        "status": "degraded" if configured and llm_error else "ok",
         "version": get_version(),
         "llm": {
-            "configured": services.settings.llm_configured,
+            "configured": configured,
             "model": services.settings.effective_llm_model,
+            "status": "disabled" if not configured else "degraded" if llm_error else "ok",
+            "error": llm_error if configured else None,
             "engine_ready": engine.ready if engine is not None else False,
             "classifier_ready": services.classifier.llm_ready,
         },

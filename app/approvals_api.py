@@ -53,6 +53,7 @@ async def decide(request: Request, approval_id: str) -> Response:
         decision = Decision.model_validate(await raw_params(request))
     except ValidationError as exc:
         raise InvalidParameter(validation_message(exc)) from exc
+    services.approvals.get(approval_id)  # an unknown approval is a 404, with or without an LLM
     if services.llm_engine is None:
         raise LLMNotConfigured("approvals resume an LLM investigation, and no LLM is configured")
     resumption = services.approvals.decide(approval_id, decision.approve, decision.feedback)

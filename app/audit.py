@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from app.events import Event
+from app.outcome import Tally
 from app.redact import redact
 
 log = logging.getLogger(__name__)
@@ -73,16 +74,6 @@ CREATE TABLE IF NOT EXISTS approval_links (
     inv INTEGER NOT NULL
 );
 """
-def outcome_of(types: set[str], error_codes: list[str], finished: bool) -> str:
-    if not finished:
-        return "cancelled"  # the client left mid-stream
-    if "answer" in types:
-        return "answered"
-    if "approval_required" in types:
-        return "approval_required"
-    return "cancelled" if "shutting_down" in error_codes else "error"
-
-
 @dataclass
 class Live:
     """A running investigation, as the replay follows it."""
@@ -182,23 +173,20 @@ class AuditLog:
         live = Live(row)
         self._live[inv_id] = live
         self._put(("start", row))
-        types: set[str] = set()
-        codes: list[str] = []
-        finished = False
+        tally = Tally()
+        read_to_the_end = False
         try:
             seq = 0
             async for event in events:
                 seq += 1
-                types.add(event.type)
-                if event.type == "error":
-                    codes.append(str(event.data.get("code")))
+                tally.add(event)
                 at = time.time()
                 live.add(event, at)
                 self._put(("event", inv_id, seq, event.type, event.data, at))
                 yield event
-            finished = "done" in types
+            read_to_the_end = True
         finally:
-            outcome, at = outcome_of(types, codes, finished), time.time()
+            outcome, at = tally.outcome(read_to_the_end), time.time()
             self._put(("finish", inv_id, outcome, at))
             live.finish(outcome, at)
 

@@ -28,10 +28,11 @@ from typing import Any
 
 from app import events
 from app.events import Event
+from app.outcome import SHUTDOWN_CODE, Tally
 
 log = logging.getLogger(__name__)
 
-SHUTDOWN_CODE = "shutting_down"
+__all__ = ["SHUTDOWN_CODE", "Lifecycle", "uvicorn_exiting"]
 SHUTDOWN_MESSAGE = "The service is shutting down; this investigation was stopped. Ask again in a moment."
 
 
@@ -112,7 +113,7 @@ class Lifecycle:
     async def guard(self, source: AsyncIterator[Event]) -> AsyncIterator[Event]:
         """Pass `source`'s events through; on shutdown, stop it and end with `error` + `done`."""
         started = time.monotonic()
-        steps = 0
+        tally = Tally()
         if not self._stopping:
             queue: asyncio.Queue[Any] = asyncio.Queue()
             pump = asyncio.get_running_loop().create_task(_pump(source, queue))
@@ -126,7 +127,7 @@ class Lifecycle:
                         return
                     if item is _SHUTDOWN or self._stopping:
                         break
-                    steps += item.type == "tool_result"
+                    tally.add(item)
                     yield item
                     if item.type == "done":  # the stream is complete: nothing to add to it
                         await pump
@@ -137,7 +138,7 @@ class Lifecycle:
         else:
             await _aclose(source)
         yield events.error(SHUTDOWN_CODE, SHUTDOWN_MESSAGE)
-        yield events.done(int((time.monotonic() - started) * 1000), steps)
+        yield events.done(int((time.monotonic() - started) * 1000), tally.steps)
 
 
 async def _pump(source: AsyncIterator[Event], queue: asyncio.Queue[Any]) -> None:

@@ -35,6 +35,7 @@ from pythonjsonlogger.json import JsonFormatter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.events import Event
+from app.outcome import OUTCOMES, Tally
 from app.redact import RedactingFilter
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,9 @@ investigation_id: ContextVar[str | None] = ContextVar("investigation_id", defaul
 HANDLER_NAME = "k8s-copilot"
 # uvicorn gives these loggers handlers of their own; route them through ours instead.
 _SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+# The in-process snapshot API server (app/snapshot/server.py) runs its uvicorn in a thread of this name: its
+# lifecycle and access lines carry the service's own logger names ("Finished server process" twice).
+_SNAPSHOT_SERVER_THREAD = "snapshot-api"
 LogFormat = Literal["json", "text"]
 
 
@@ -60,6 +64,15 @@ class _InvestigationFilter(logging.Filter):
         if current is not None and not hasattr(record, "investigation_id"):
             record.investigation_id = current
         return True
+
+
+class _SnapshotServerFilter(logging.Filter):
+    """Drops the in-process snapshot API server's uvicorn lines below WARNING: an implementation detail,
+    indistinguishable from the service's own lines by logger name."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.threadName == _SNAPSHOT_SERVER_THREAD and record.name.startswith("uvicorn")
+                    and record.levelno < logging.WARNING)
 
 
 class _LineHandler(logging.Handler):
@@ -118,6 +131,7 @@ def configure_logging(log_format: LogFormat = "json", level: str | None = None,
     handler.set_name(HANDLER_NAME)
     handler.setFormatter(_json_formatter() if log_format == "json" else _TextFormatter())
     handler.addFilter(_InvestigationFilter())
+    handler.addFilter(_SnapshotServerFilter())
     handler.addFilter(RedactingFilter())  # no secret reaches the log, whoever logged it
     root.addHandler(handler)
     if level is not None:
@@ -126,21 +140,36 @@ def configure_logging(log_format: LogFormat = "json", level: str | None = None,
     route_library_logs()
 
 
-# Libraries that log through handlers of their own (LiteLLM: a stderr handler, and request bodies at DEBUG;
-# DSPy: its own stream, not propagated). Their records go through our redacting handler instead.
 _LIBRARY_LOGGERS = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "dspy")
 
 
 def route_library_logs() -> None:
-    """Send the libraries' loggers through the root handler, each with a redacting filter of its own (so a
-    handler a library adds later still gets redacted records). Call again after importing such a library:
-    they install their handlers at import (app/engine/holmes.py, app/classify.py do)."""
+    """Send every library's logging through the root handler: remove the console handlers libraries install
+    on their own loggers (LiteLLM's writes ANSI-coloured text to stderr) and let the records propagate.
+
+    Libraries install them when imported, and LiteLLM is imported in the background after startup: call this
+    again once the LLM clients are loaded. LiteLLM's "Give Feedback / Get Help" banners, printed on every
+    failed call, are switched off through its documented `suppress_debug_info` setting.
+    """
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if not isinstance(logger, logging.Logger) or name in _SERVER_LOGGERS:
+            continue
+        console = [h for h in logger.handlers if type(h) is logging.StreamHandler]
+        for handler in console:
+            logger.removeHandler(handler)
+        if console:
+            logger.propagate = True
+    # LiteLLM logs request bodies at DEBUG, DSPy has a stream of its own: their records get a redacting
+    # filter of their own, so a handler a library adds later still sees redacted records.
     for name in _LIBRARY_LOGGERS:
         library_logger = logging.getLogger(name)
         library_logger.handlers.clear()
         library_logger.propagate = True
         if not any(isinstance(f, RedactingFilter) for f in library_logger.filters):
             library_logger.addFilter(RedactingFilter())
+    litellm = sys.modules.get("litellm")
+    if litellm is not None:
+        litellm.suppress_debug_info = True  # type: ignore[attr-defined]
 
 
 def route_server_logs() -> None:
@@ -159,7 +188,8 @@ def route_server_logs() -> None:
 # -- metrics ----------------------------------------------------------------------------------------
 _REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 _INVESTIGATION_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600)
-OUTCOMES = ("answered", "error", "cancelled")
+# Errors of the LLM itself (not of one request, like llm_bad_request): /health reports the LLM degraded.
+LLM_DEGRADING_ERRORS = frozenset({"llm_unavailable", "llm_auth_failed", "llm_timeout", "llm_rate_limited"})
 
 
 class Metrics:
@@ -180,7 +210,8 @@ class Metrics:
             ["route", "method"], buckets=_REQUEST_BUCKETS, registry=r)
         self.investigations = Counter(
             "copilot_investigations", "Finished investigations by problem type and outcome "
-            "(answered, error, cancelled: the client left or the service shut down).",
+            "(answered, approval_required: paused for a human, error, cancelled: the client left or the service "
+            "shut down).",
             ["problem_type", "outcome"], registry=r)
         self.investigation_duration = Histogram(
             "copilot_investigation_duration_seconds", "Investigation duration by outcome.",
@@ -198,6 +229,10 @@ class Metrics:
         self.runbooks_loaded = Gauge("copilot_runbooks_loaded", "Runbooks currently loaded.", registry=r)
         self.runbook_errors = Gauge(
             "copilot_runbook_load_errors", "Runbook files that failed to load.", registry=r)
+        self.llm_degraded = Gauge(
+            "copilot_llm_degraded", "1 while the last LLM call failed for good (unreachable, key refused, timed "
+            "out) or the LLM engine failed to load; 0 once a call succeeds again.", registry=r)
+        self.llm_error: dict[str, str] | None = None  # /health's llm.error: why it is degraded
         for kind in ("prompt", "completion"):
             self.llm_tokens.labels(kind)
         for outcome in OUTCOMES:
@@ -205,6 +240,16 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+    def observe_llm(self, event: Event) -> None:
+        """What an investigation's events say about the LLM: a failure that retries did not cure makes it
+        degraded (with the reason, for /health); a reply with tokens makes it healthy again."""
+        if event.type == "error" and event.data["code"] in LLM_DEGRADING_ERRORS:
+            self.llm_error = {"code": str(event.data["code"]), "message": str(event.data["message"])}
+            self.llm_degraded.set(1)
+        elif event.type == "usage" and int(event.data["completion_tokens"]) > 0:
+            self.llm_error = None
+            self.llm_degraded.set(0)
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         self.http_requests.labels(route, method, str(status)).inc()
@@ -250,12 +295,10 @@ async def observe_investigation(
     token = investigation_id.set(inv_id)
     started = time.monotonic()
     first = True
-    problem_type = "unknown"
-    answered = False
-    error_codes: list[str] = []
+    tally = Tally()
+    read_to_the_end = False
     tools: dict[str, str] = {}
-    tool_calls = prompt_tokens = completion_tokens = 0
-    outcome = "cancelled"  # unless the stream runs to its end
+    prompt_tokens = completion_tokens = 0
     metrics.in_progress.inc()
     log.info("investigation started", extra=dict(context))
     try:
@@ -263,14 +306,13 @@ async def observe_investigation(
             if first:
                 metrics.first_event.observe(time.monotonic() - started)
                 first = False
+            metrics.observe_llm(event)
+            tally.add(event)
             data = event.data
             match event.type:
-                case "classification":
-                    problem_type = str(data["problem_type"])
                 case "tool_call":
                     tools[str(data["id"])] = str(data["tool"])
                 case "tool_result":
-                    tool_calls += 1
                     tool = tools.get(str(data["id"]), "unknown")
                     metrics.tool_calls.labels(tool, str(data["status"])).inc()
                 case "usage":
@@ -279,17 +321,12 @@ async def observe_investigation(
                     metrics.llm_tokens.labels("prompt").inc(int(data["prompt_tokens"]))
                     metrics.llm_tokens.labels("completion").inc(int(data["completion_tokens"]))
                     metrics.llm_calls.inc(int(data["llm_calls"]))
-                case "answer":
-                    answered = True
-                case "error":
-                    error_codes.append(str(data["code"]))
             yield event
-        if answered:
-            outcome = "answered"
-        elif "shutting_down" not in error_codes:
-            outcome = "error"
+        read_to_the_end = True
     finally:
         elapsed = time.monotonic() - started
+        outcome = tally.outcome(read_to_the_end)
+        problem_type = tally.problem_type or "unknown"
         metrics.in_progress.dec()
         metrics.investigations.labels(problem_type, outcome).inc()
         metrics.investigation_duration.labels(outcome).observe(elapsed)
@@ -299,10 +336,10 @@ async def observe_investigation(
                 "problem_type": problem_type,
                 "outcome": outcome,
                 "duration_ms": int(elapsed * 1000),
-                "tool_calls": tool_calls,
+                "tool_calls": tally.steps,
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens,
-                "error_codes": error_codes,
+                "error_codes": tally.error_codes,
             },
         )
         with contextlib.suppress(ValueError):  # closed from another context (by the GC): nothing to restore

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.analyzers.reader import ClusterReader
@@ -15,6 +16,7 @@ from app.engine.holmes import HolmesEngine
 from app.engine.runbook import RunbookEngine
 from app.investigate import Investigator
 from app.mcp_status import McpMonitor
+from app.observability import route_library_logs
 from app.runbooks import RunbookStore
 from app.settings import Settings
 from app.tools.kubectl import KubectlRunner
@@ -48,6 +50,15 @@ class Services:
         self.cluster.close()
 
 
+def _load_llm_client(warm_up: Callable[[], object]) -> None:
+    """Import and build an LLM client (DSPy imports LiteLLM), then route the logging handlers that import
+    installed through ours."""
+    try:
+        warm_up()
+    finally:
+        route_library_logs()
+
+
 def start_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     cluster = Cluster.connect(settings)
@@ -66,7 +77,8 @@ def start_services(settings: Settings) -> Services:
         # Importing HolmesGPT and DSPy takes seconds: do it in the background so /health answers at once.
         llm_engine.warm_up()
     if classifier.llm is not None:
-        threading.Thread(target=classifier.llm.warm_up, name="dspy-warm-up", daemon=True).start()
+        threading.Thread(target=_load_llm_client, args=(classifier.llm.warm_up,), name="dspy-warm-up",
+                         daemon=True).start()
     reader = ClusterReader(cluster.kubeconfig, cluster.context, timeout_s=min(settings.tool_timeout_s, 10.0))
     # Importing the kubernetes client takes ~0.3 s: do it now, off the request path.
     threading.Thread(target=reader.warm_up, name="cluster-reader-warm-up", daemon=True).start()

@@ -13,11 +13,13 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from app import events as make
 from app.events import Event
+from app.outcome import Tally
 from app.redact import redact_data
 
 log = logging.getLogger(__name__)
 
 INTERNAL_ERROR_MESSAGE = "internal error; the service log has the details"
+PING_INTERVAL_S = 15.0
 Tap = Callable[[AsyncIterator[Event]], AsyncIterator[Event]]
 
 
@@ -61,6 +63,24 @@ def render_text(event: Event) -> str:
 
 def _indent(text: str) -> str:
     return "".join(f"    {line}\n" for line in text.splitlines())
+
+
+class KeepAlive(ServerSentEvent):
+    """The SSE keep-alive: one comment line, with no blank line after it.
+
+    sse-starlette's default ping is a comment followed by a blank line. A blank line dispatches an event,
+    and decoders that keep the last `id:` (httpx-sse does) hand that ping to the reader as an event with
+    empty data, which then fails to decode as JSON. A lone comment line keeps proxies from timing the
+    connection out and dispatches nothing in any decoder: the next event's lines simply follow it.
+    """
+
+    def __init__(self, on_ping: Callable[[], None] | None = None) -> None:
+        super().__init__(comment="ping")
+        if on_ping is not None:
+            on_ping()
+
+    def encode(self) -> bytes:
+        return b": ping\r\n"
 
 
 async def text_stream(events: AsyncIterator[Event]) -> AsyncIterator[str]:
@@ -126,27 +146,27 @@ async def completed(events: AsyncIterator[Event]) -> AsyncIterator[Event]:
     """The streaming twin of the 500 handler: a failure nobody mapped to an `error` event still ends the
     stream with `error` internal_error and `done` — never a cut connection, never a traceback."""
     started = time.monotonic()
-    steps = 0
-    done = False
+    tally = Tally()
     try:
         async for event in events:
-            steps += event.type == "tool_result"
-            done = done or event.type == "done"
+            tally.add(event)
             yield event
     except Exception as exc:  # the boundary: logged with its traceback, reported as an event
         log.error("investigation failed unexpectedly", exc_info=exc)
-        if not done:
+        if not tally.done:
             yield make.error("internal_error", INTERNAL_ERROR_MESSAGE)
-            yield make.done(int((time.monotonic() - started) * 1000), steps)
+            yield make.done(int((time.monotonic() - started) * 1000), tally.steps)
 
 
 async def respond(events: AsyncIterator[Event], stream: bool, fmt: str, extra: dict[str, Any], *,
-                  tap: Tap | None = None, shutdown_grace_s: float = 0.0) -> Response:
+                  tap: Tap | None = None, shutdown_grace_s: float = 0.0, ping_s: float = PING_INTERVAL_S,
+                  on_ping: Callable[[], None] | None = None) -> Response:
     """The HTTP response for an event stream: plain text, SSE, or (stream=false) one JSON document.
 
     Every event is redacted, then given to `tap` (the audit trail: it sees exactly what the client gets).
     `shutdown_grace_s`: on shutdown, how long an SSE response waits for the stream's last events (the
-    lifecycle guard's `error` + `done`) before sse-starlette cancels it.
+    lifecycle guard's `error` + `done`) before sse-starlette cancels it. `ping_s`: the SSE keep-alive
+    interval (`KeepAlive`); `on_ping` is called at each one.
     """
     events = redacted(completed(events))
     if tap is not None:
@@ -154,8 +174,9 @@ async def respond(events: AsyncIterator[Event], stream: bool, fmt: str, extra: d
     if not stream:
         return JSONResponse({**redact_data(extra), **(await collect(events))})  # `question` echoed: redacted
     if fmt == "sse":
-        return EventSourceResponse(sse_stream(events), ping=15, send_timeout=30,
-                                   shutdown_grace_period=shutdown_grace_s)
+        return EventSourceResponse(sse_stream(events), ping=ping_s, send_timeout=30,
+                                   shutdown_grace_period=shutdown_grace_s,
+                                   ping_message_factory=lambda: KeepAlive(on_ping))
     return StreamingResponse(
         text_stream(events),
         media_type="text/plain; charset=utf-8",

@@ -10,10 +10,18 @@ from sse_starlette.sse import AppStatus
 from app.main import create_app
 from tests.support.app import llm_settings, service_settings
 from tests.support.fake_llm import FakeLLM
+from tests.support.prometheus import PROMETHEUS_BIN, PrometheusServer, prometheus_binary
 from tests.support.server import ServerThread
 
 _ENV_TO_CLEAR = ("LLM_MODEL", "LLM_API_KEY", "LLM_API_BASE", "DEEPSEEK_API_KEY", "CONFIG_FILE", "KUBECONFIG",
                  "CLUSTER_SNAPSHOT", "PROMETHEUS_URL", "OPENAI_API_KEY", "API_TOKEN", "KUBE_CONTEXT")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A missing system package stops the run at once with one line, instead of an error per test."""
+    if prometheus_binary() is None and any("prometheus" in getattr(item, "fixturenames", ()) for item in items):
+        pytest.exit("prometheus is not installed: the Prometheus tests run a real one. "
+                    "Install it with `make deps` (or `apt-get install -y prometheus`).", returncode=4)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -63,3 +71,17 @@ def llm_service(tmp_path: Path, fake_llm: FakeLLM) -> Iterator[str]:
     """A real uvicorn serving the app with the scripted LLM, against the demo snapshot."""
     with ServerThread(create_app(llm_settings(tmp_path, fake_llm))) as server:
         yield server.url
+
+
+@pytest.fixture(scope="session")
+def prometheus() -> Iterator[PrometheusServer]:
+    """One real Prometheus for the session (tests/support/prometheus.py)."""
+    server = PrometheusServer(prometheus_binary() or PROMETHEUS_BIN)
+    try:
+        server.start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,17 @@ from tests.support.fake_llm import FakeLLM, error, text, tool_call
 from tests.support.server import ServerThread
 
 
+# One service without an LLM for the module (the conftest's `service` starts one per test): these tests each
+# read their own answers, never counters or lists another test adds to. The rate limit is off so that the
+# module's many requests from 127.0.0.1 never meet it (tests/test_limits.py tests it). The LLM tests keep a
+# service each: an investigation's engine may outlive its stream by a moment.
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    settings = service_settings(tmp_path_factory.mktemp("api"), rate_limit_per_minute=0)
+    with ServerThread(create_app(settings)) as server:
+        yield server.url
+
+
 # -- no LLM ---------------------------------------------------------------------------------------
 def test_health_reports_version_llm_and_cluster(service: str) -> None:
     body = httpx.get(f"{service}/health", timeout=30).json()
@@ -28,6 +40,9 @@ def test_health_reports_version_llm_and_cluster(service: str) -> None:
     assert body["cluster"]["reachable"] is True
     assert body["cluster"]["source"] == "snapshot"
     assert body["cluster"]["server_version"].startswith("v1.")
+    head = httpx.head(f"{service}/health", timeout=30)  # `curl -I`, load balancer probes
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == "application/json"
 
 
 def test_ask_post_form_streams_plain_text_ending_in_done(service: str) -> None:
@@ -234,23 +249,29 @@ def test_llm_timeout_gives_an_error_event_and_still_done(tmp_path: Path, fake_ll
     assert kinds(events)[-1] == "done"
 
 
-def test_client_disconnect_stops_the_engine(llm_service: str, fake_llm: FakeLLM) -> None:
-    fake_llm.script(
-        tool_call("kubectl", {"verb": "get", "kind": "pods", "all_namespaces": True}),
-        *[tool_call("kubectl", {"verb": "get", "kind": "nodes"}, delay_s=1.0) for _ in range(8)],
-    )
-    seen = []
-    with httpx.Client(timeout=60) as client, client.stream(
-        "GET", f"{llm_service}/ask", params={"q": "why is checkout down", "format": "sse", "max_steps": 10}
-    ) as response:
-        for line in response.iter_lines():
-            seen.append(line)
-            if line == "event: tool_result":
-                break  # the user hits Ctrl-C
-    time.sleep(4)
-    settled = len(fake_llm.investigation_requests)
-    time.sleep(2.5)
-    assert len(fake_llm.investigation_requests) == settled  # nothing more is asked of the LLM
+def test_client_disconnect_stops_the_engine(tmp_path: Path) -> None:
+    # A scripted LLM of its own: whatever the abandoned engine still asks can only show up here.
+    with FakeLLM() as fake, ServerThread(create_app(llm_settings(tmp_path, fake))) as server:
+        fake.script(
+            tool_call("kubectl", {"verb": "get", "kind": "pods", "all_namespaces": True}),
+            *[tool_call("kubectl", {"verb": "get", "kind": "nodes"}, delay_s=1.0) for _ in range(8)],
+        )
+        with httpx.Client(timeout=60) as client, client.stream(
+            "GET", f"{server.url}/ask", params={"q": "why is checkout down", "format": "sse", "max_steps": 10}
+        ) as response:
+            for line in response.iter_lines():
+                if line == "event: tool_result":
+                    break  # the user hits Ctrl-C
+        # The investigation ends (its stream is gone) and the LLM call it had under way comes back...
+        deadline = time.monotonic() + 60
+        while "copilot_investigations_in_progress 0.0" not in httpx.get(f"{server.url}/metrics", timeout=30).text \
+                or fake.in_flight:
+            assert time.monotonic() < deadline, "the investigation did not end"
+            time.sleep(0.05)
+        settled = len(fake.investigation_requests)
+        # ...then nothing more is asked of the LLM, for longer than a scripted reply (1 s) and a tool step.
+        time.sleep(2.5)
+        assert len(fake.investigation_requests) == settled
     assert settled < 6  # and it stopped well before the script (10 steps) ran out
 
 

@@ -109,6 +109,12 @@ def test_unknown_and_malformed_decisions(tmp_path: Path, fake_llm: FakeLLM) -> N
         assert bad.json()["error"]["code"] == "invalid_parameter"
 
 
+def test_an_unknown_approval_is_not_found_without_an_llm_too(service: str) -> None:
+    missing = httpx.post(f"{service}/approvals/apr-nope", data={"approve": "true"}, timeout=30)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "not_found"
+
+
 def test_unsafe_allow_all_runs_without_pausing(tmp_path: Path, fake_llm: FakeLLM) -> None:
     fake_llm.script(
         tool_call("kubectl_action", RESTART),

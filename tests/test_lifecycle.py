@@ -31,7 +31,9 @@ from tests.support.app import DEMO_SNAPSHOT, ROOT, RUNBOOKS, llm_settings
 from tests.support.fake_llm import FakeLLM, text
 from tests.support.server import ServerThread
 
-LLM_DELAY_S = 30  # far longer than any shutdown here: the investigations are still waiting when it comes
+# The LLM never answers within a test: the investigations are still waiting when the shutdown comes, however
+# slow the machine (the SSE keep-alives of 15 s go out meanwhile: a reader must see them as nothing).
+LLM_DELAY_S = 600
 
 
 class Source:
@@ -216,6 +218,7 @@ class ServeProcess:
         self.proc.wait(30)
 
 
+@pytest.mark.slow
 def test_sigterm_ends_running_streams_cleanly(tmp_path: Path, fake_llm: FakeLLM) -> None:
     fake_llm.classify = lambda _q: "pod_crash"
     # Spares too: a call abandoned by an earlier test may still take one.
@@ -283,5 +286,7 @@ def test_sigterm_ends_running_streams_cleanly(tmp_path: Path, fake_llm: FakeLLM)
         assert shutdown["reason"] == "server exit" and shutdown["streams"] == 2
         finished = [entry for entry in logs if entry["message"] == "investigation finished"]
         assert sorted(entry["outcome"] for entry in finished) == ["cancelled", "cancelled"]
+        # Once: the in-process snapshot server's own uvicorn lines are not the service's.
+        assert [entry["message"] for entry in logs].count(f"Finished server process [{server.proc.pid}]") == 1
     finally:
         server.stop()

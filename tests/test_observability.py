@@ -24,8 +24,10 @@ from app.observability import (
     investigation_id,
     observe_investigation,
     route_library_logs,
+    route_server_logs,
 )
-from tests.support.app import service_settings
+from app.snapshot.server import start_snapshot_server
+from tests.support.app import DEMO_SNAPSHOT, service_settings
 from tests.support.fake_llm import FakeLLM, error, text, tool_call
 from tests.support.server import ServerThread
 
@@ -90,6 +92,39 @@ def test_configuring_twice_keeps_one_handler_and_replaces_basic_config() -> None
     root.setLevel(logging.INFO)
     logging.getLogger("uvicorn.access").info("GET /health")  # the server's loggers come through too
     assert json_lines(out)[-1]["logger"] == "uvicorn.access"
+
+
+def test_the_in_process_snapshot_servers_uvicorn_lines_are_left_out(tmp_path: Path) -> None:
+    """Its "Shutting down" / "Finished server process" lines would read as the service's own (twice)."""
+    out = io.StringIO()
+    configure_logging("json", "info", stream=out)
+    with start_snapshot_server(DEMO_SNAPSHOT, kubeconfig_path=tmp_path / "kubeconfig"):
+        route_server_logs()  # what the service does after starting it: its Config re-configured the loggers
+        logging.getLogger("uvicorn.error").warning("the snapshot server's warnings still come through")
+    logging.getLogger("uvicorn.error").info("Finished server process [1]")  # the service's own
+    lines = [(entry["logger"], entry["message"]) for entry in json_lines(out)]
+    assert lines[-1] == ("uvicorn.error", "Finished server process [1]")
+    assert [message for _, message in lines].count("Finished server process [1]") == 1
+    assert not [m for _, m in lines if m.startswith(("Finished server process", "Shutting down"))
+                and m != "Finished server process [1]"]
+
+
+def test_library_console_handlers_are_routed_through_ours() -> None:
+    """LiteLLM installs an ANSI-colouring stderr handler on its loggers at import."""
+    library = logging.getLogger("some.library")
+    own = logging.StreamHandler(io.StringIO())
+    library.addHandler(own)
+    library.propagate = False
+    try:
+        out = io.StringIO()
+        configure_logging("json", "info", stream=out)
+        library.warning("from a library")
+        assert own not in library.handlers and library.propagate
+        assert json_lines(out)[-1] == {**json_lines(out)[-1], "logger": "some.library", "message": "from a library"}
+        assert own.stream.getvalue() == ""  # type: ignore[attr-defined]
+    finally:
+        library.removeHandler(own)
+        library.propagate = True
 
 
 def test_secrets_are_masked_in_logs() -> None:

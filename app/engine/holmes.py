@@ -75,6 +75,8 @@ def engine_error(exc: BaseException) -> EngineError:
     # litellm's exceptions derive from the openai SDK's; its own APIError is not their common base.
     import openai
 
+    from app.engine.retries import connection_failure
+
     status = getattr(exc, "status_code", None)
     suffix = f" (HTTP {status})" if isinstance(status, int) else ""
     attempts = getattr(exc, "copilot_attempts", 1)
@@ -87,6 +89,8 @@ def engine_error(exc: BaseException) -> EngineError:
         return EngineError(f"The LLM provider is rate limiting requests{tries}.", code="llm_rate_limited")
     if isinstance(exc, openai.BadRequestError | openai.NotFoundError):
         return EngineError(f"The LLM refused the request{suffix}.", code="llm_bad_request")
+    if (failure := connection_failure(exc)) is not None:  # litellm calls these HTTP 500: name the real cause
+        return EngineError(f"The LLM cannot be reached: {failure}.", code="llm_unavailable")
     if isinstance(exc, openai.APIConnectionError):
         return EngineError(f"The LLM cannot be reached{tries}.", code="llm_unavailable")
     if isinstance(exc, openai.APIError):

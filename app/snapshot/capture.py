@@ -22,7 +22,9 @@ from urllib3.exceptions import HTTPError
 
 from app.snapshot.errors import SnapshotError
 from app.snapshot.resources import BUILTIN_RESOURCES, CAPTURED_CUSTOM_RESOURCES, ResourceType
-from app.snapshot.store import Obj, format_time, mask_secret
+from app.snapshot.store import Obj, format_time, mask_secret, parse_time
+
+SERVED_SNAPSHOT_COMMIT = "snapshot"
 
 
 class CaptureError(SnapshotError):
@@ -169,6 +171,18 @@ def _capture_metrics(cluster: _Cluster, out: Path, namespaces: list[str]) -> boo
     return True
 
 
+def observed_at(version: Obj) -> datetime:
+    """When the captured state was observed: now for a live cluster. A served snapshot says so in its /version
+    (gitCommit "snapshot", buildDate its capture time, app/snapshot/discovery.py): re-capturing it keeps that
+    time, or every age (`5m`, `3d`) in the copy would be wrong."""
+    if version.get("gitCommit") == SERVED_SNAPSHOT_COMMIT:
+        try:
+            return parse_time(str(version.get("buildDate")))
+        except ValueError:
+            pass
+    return datetime.now(UTC)
+
+
 def capture_cluster(options: CaptureOptions, reporter: CaptureReporter | None = None) -> CaptureResult:
     """Capture the cluster `options` point at into `options.out`; raise CaptureError if unreachable."""
     out = options.out
@@ -181,7 +195,7 @@ def capture_cluster(options: CaptureOptions, reporter: CaptureReporter | None = 
         version = cluster.json("/version")
     except (ApiException, HTTPError, OSError) as exc:
         raise CaptureError(f"cannot reach the cluster of context {context!r}: {exc}") from exc
-    captured_at = datetime.now(UTC)
+    captured_at = observed_at(version)
     out.mkdir(parents=True, exist_ok=True)
     skipped: list[str] = []
     total = 0

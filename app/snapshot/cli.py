@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 from pathlib import Path
 from typing import Annotated
@@ -30,7 +31,7 @@ def serve(
     writable: Annotated[bool, typer.Option(
         "--writable", help="Apply writes in memory (never to SNAPSHOT_DIR) and record them.")] = False,
 ) -> None:
-    """Serve SNAPSHOT_DIR as a Kubernetes API on 127.0.0.1 until Ctrl-C (read-only unless --writable)."""
+    """Serve SNAPSHOT_DIR as a Kubernetes API on 127.0.0.1 until Ctrl-C or SIGTERM (read-only unless --writable)."""
     console = Console(soft_wrap=True)
     try:
         running = start_snapshot_server(snapshot_dir, port=port, kubeconfig_path=kubeconfig, writable=writable)
@@ -51,6 +52,10 @@ def serve(
     console.print(f"Kubeconfig: {running.kubeconfig}\n")
     console.print(f"  export KUBECONFIG={running.kubeconfig}\n  kubectl get pods -A\n", highlight=False)
     console.print("Press Ctrl-C to stop.")
+    # Ctrl-C and SIGTERM both stop it, whatever this process inherited: a background job starts with SIGINT
+    # ignored, and Python then never raises KeyboardInterrupt (the server would outlive its caller).
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, signal.default_int_handler)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

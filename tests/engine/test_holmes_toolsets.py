@@ -21,7 +21,7 @@ from tests.support.app import llm_settings
 from tests.support.client import first, kinds, sse_events
 from tests.support.fake_llm import FakeLLM, text, tool_call, tool_calls
 from tests.support.mcp_servers import McpFleet
-from tests.support.prometheus import PrometheusServer, free_port, prometheus  # noqa: F401
+from tests.support.prometheus import PrometheusServer, free_port
 from tests.support.server import ServerThread
 
 PROMETHEUS_TOOLS = {
@@ -54,7 +54,7 @@ def fleet() -> Iterator[McpFleet]:
 def engine_service(
     tmp_path_factory: pytest.TempPathFactory,
     fake_llm_server: FakeLLM,
-    prometheus: PrometheusServer,  # noqa: F811
+    prometheus: PrometheusServer,
     fleet: McpFleet,
 ) -> Iterator[str]:
     """The service with the scripted LLM, a real Prometheus and every kind of MCP server configured."""
@@ -128,7 +128,7 @@ def test_mcp_status_shows_what_the_engine_loaded(engine_service: str) -> None:
 
 # -- the model calls them -------------------------------------------------------------------------
 def test_the_model_queries_the_real_prometheus(
-    engine_service: str, fake_llm: FakeLLM, prometheus: PrometheusServer  # noqa: F811
+    engine_service: str, fake_llm: FakeLLM, prometheus: PrometheusServer
 ) -> None:
     fake_llm.script(
         tool_call("execute_prometheus_instant_query", {"query": 'up{job="prometheus"}', "description": "targets"}),
@@ -149,7 +149,7 @@ def test_the_model_queries_the_real_prometheus(
 
 
 def test_the_model_runs_a_range_query(
-    engine_service: str, fake_llm: FakeLLM, prometheus: PrometheusServer  # noqa: F811
+    engine_service: str, fake_llm: FakeLLM, prometheus: PrometheusServer
 ) -> None:
     fake_llm.script(
         tool_call("execute_prometheus_range_query", {"query": 'up{job="prometheus"}', "description": "up over time",
@@ -165,7 +165,7 @@ def test_the_model_runs_a_range_query(
 
 
 def test_a_huge_prometheus_result_is_summarised_not_sent(
-    engine_service: str, fake_llm: FakeLLM, prometheus: PrometheusServer  # noqa: F811
+    engine_service: str, fake_llm: FakeLLM, prometheus: PrometheusServer
 ) -> None:
     everything = '{__name__=~".+"}'
     raw = httpx.get(f"{prometheus.url}/api/v1/query", params={"query": everything}, timeout=30).text

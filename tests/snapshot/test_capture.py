@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from app.snapshot.capture import CaptureError, CaptureOptions, _clean, capture_cluster
+from app.snapshot.capture import CaptureError, CaptureOptions, _clean, capture_cluster, observed_at
 from app.snapshot.resources import BUILTIN_RESOURCES, CAPTURED_CUSTOM_RESOURCES
 from app.snapshot.server import RunningSnapshot
 from app.snapshot.store import REDACTED_B64, load_snapshot
@@ -46,6 +47,8 @@ def test_capture_round_trip(demo_server: RunningSnapshot, tmp_path: Path) -> Non
         assert captured[key] == objects, key
     manifest = load_snapshot(out).manifest
     assert manifest.kubernetes_version == "v1.32.3" and manifest.source_context == "snapshot-demo-prod-eu-1"
+    # A served snapshot keeps its capture time: every age in the copy reads as in the original.
+    assert manifest.captured_at == load_snapshot(DEMO).manifest.captured_at
     cart = next(n for (_, n) in original[("", "pods")] if n.startswith("cart-"))
     previous = (out / "logs" / "shop" / cart / "cart.previous.log").read_text()
     assert "panic: invalid config: missing DATABASE_URL" in previous
@@ -73,6 +76,16 @@ def test_capture_selected_namespaces(demo_server: RunningSnapshot, tmp_path: Pat
     assert len(snapshot.items(snapshot.resources[("", "nodes")])) == 3  # cluster-scoped objects still come
     assert not (out / "logs").exists()
     assert {m["metadata"]["namespace"] for m in snapshot.pod_metrics} == {"payments"}
+
+
+def test_a_live_cluster_is_stamped_with_the_time_of_capture() -> None:
+    before = datetime.now(UTC)
+    live = {"gitVersion": "v1.32.3", "gitCommit": "32cc146f75aad04beaaa245a7157eb35063a9f99",
+            "buildDate": "2025-03-11T19:52:21Z"}
+    assert before <= observed_at(live) <= datetime.now(UTC)
+    assert observed_at({"gitCommit": "snapshot", "buildDate": "2026-11-18T09:41:27Z"}) == datetime(
+        2026, 11, 18, 9, 41, 27, tzinfo=UTC)
+    assert before <= observed_at({"gitCommit": "snapshot", "buildDate": "not a time"})
 
 
 def test_capture_masks_secret_values_before_writing() -> None:

@@ -156,6 +156,7 @@ class FakeLLM:
         self.classify_status = 200
         self.classify_delay_s = 0.0
         self.requests: list[dict[str, Any]] = []
+        self.in_flight = 0  # requests received and not answered yet
         # When set, answers every non-classification request instead of the script queue.
         self.responder: Callable[[dict[str, Any]], Reply] | None = None
         self._script: queue.Queue[Reply] = queue.Queue()
@@ -239,6 +240,14 @@ class FakeLLM:
                 body["_headers"] = {k.lower(): v for k, v in self.headers.items()}
                 with fake._lock:
                     fake.requests.append(body)
+                    fake.in_flight += 1
+                try:
+                    self._answer(body)
+                finally:
+                    with fake._lock:
+                        fake.in_flight -= 1
+
+            def _answer(self, body: dict[str, Any]) -> None:
                 reply = fake._next_reply(body)
                 if reply.delay_s:
                     time.sleep(reply.delay_s)

@@ -1,11 +1,11 @@
 """A real Prometheus server for tests: Debian's `/usr/bin/prometheus`, started here, scraping itself.
 
 Not its systemd service: each test session starts its own on 127.0.0.1 with a free port, a temporary TSDB
-and a generated config (self-scrape every second), and waits until `up` has a sample. CI installs the
-package (`.ci/run`); when the binary is missing the fixture fails with instructions, it never skips.
+and a generated config (self-scrape every second), and waits until `up` has a sample. `make deps`
+installs the package; when the binary is missing the run stops at once with one line saying so, it never
+skips (tests/conftest.py).
 
-Use the `prometheus` fixture by importing it into a test module:
-`from tests.support.prometheus import prometheus  # noqa: F401`. Every module shares one server.
+The `prometheus` fixture (tests/conftest.py) gives every test of the session the same server.
 """
 
 from __future__ import annotations
@@ -14,15 +14,22 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 PROMETHEUS_BIN = "/usr/bin/prometheus"
+
+
+def prometheus_binary() -> str | None:
+    """Debian's binary, or one on PATH."""
+    found = shutil.which("prometheus")
+    if found is None and Path(PROMETHEUS_BIN).is_file():
+        found = PROMETHEUS_BIN
+    return found
+
+
 START_TIMEOUT_S = 90.0
 
 CONFIG = """\
@@ -59,7 +66,7 @@ class PrometheusServer:
         if not Path(self.binary).is_file():
             raise RuntimeError(
                 f"{self.binary} not found: the Prometheus tests run a real Prometheus server. Install Debian's "
-                "package with `apt-get install -y prometheus` (.ci/run does this in CI)."
+                "package with `make deps` (or `apt-get install -y prometheus`)."
             )
         self._dir = Path(tempfile.mkdtemp(prefix="prometheus-test-"))
         config = self._dir / "prometheus.yml"
@@ -105,31 +112,3 @@ class PrometheusServer:
                 self._process.wait(timeout=10)
         if self._dir.name.startswith("prometheus-test-"):
             shutil.rmtree(self._dir, ignore_errors=True)
-
-
-class _Shared:
-    """One server for the whole session, however many modules import the fixture."""
-
-    lock = threading.Lock()
-    server: PrometheusServer | None = None
-    users = 0
-
-
-@pytest.fixture(scope="session")
-def prometheus() -> Iterator[PrometheusServer]:
-    with _Shared.lock:
-        if _Shared.server is None:
-            try:
-                _Shared.server = PrometheusServer().start()
-            except RuntimeError as exc:
-                pytest.fail(str(exc), pytrace=False)
-        _Shared.users += 1
-        server = _Shared.server
-    try:
-        yield server
-    finally:
-        with _Shared.lock:
-            _Shared.users -= 1
-            if _Shared.users == 0 and _Shared.server is not None:
-                _Shared.server.stop()
-                _Shared.server = None

@@ -16,19 +16,19 @@ from app.main import create_app
 from app.runbooks import parse_runbook
 from app.tools.prometheus import PrometheusClient, PrometheusError, format_labels, format_value, render
 from tests.support.app import RUNBOOKS, service_settings
-from tests.support.prometheus import PrometheusServer, free_port, prometheus  # noqa: F401
+from tests.support.prometheus import PrometheusServer, free_port
 from tests.support.server import ServerThread
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 @pytest.fixture
-def client(prometheus: PrometheusServer) -> Iterator[PrometheusClient]:  # noqa: F811
+def client(prometheus: PrometheusServer) -> Iterator[PrometheusClient]:
     with PrometheusClient(prometheus.url, timeout_s=10, max_series=20) as c:
         yield c
 
 
-def test_instant_query_returns_the_real_up_series(client: PrometheusClient, prometheus: PrometheusServer) -> None:  # noqa: F811
+def test_instant_query_returns_the_real_up_series(client: PrometheusClient, prometheus: PrometheusServer) -> None:
     result = client.instant('up{job="prometheus"}')
     assert result.result_type == "vector"
     assert [s["metric"]["instance"] for s in result.result] == [f"127.0.0.1:{prometheus.port}"]
@@ -62,7 +62,7 @@ def test_range_query_accepts_float_times_and_coarsens_a_too_fine_step(client: Pr
     assert 1 < len(result.result[0]["values"]) <= 2001
 
 
-def test_output_is_bounded_by_series_and_characters(prometheus: PrometheusServer) -> None:  # noqa: F811
+def test_output_is_bounded_by_series_and_characters(prometheus: PrometheusServer) -> None:
     with PrometheusClient(prometheus.url, max_series=3) as small:
         result = small.instant('{__name__=~"prometheus_.+"}')
     assert len(result.result) > 3  # the raw result is complete
@@ -123,7 +123,7 @@ def test_prometheus_that_never_answers_times_out() -> None:
     assert "did not answer within 0.5s" in str(caught.value)
 
 
-def test_a_url_that_is_not_the_prometheus_api(prometheus: PrometheusServer) -> None:  # noqa: F811
+def test_a_url_that_is_not_the_prometheus_api(prometheus: PrometheusServer) -> None:
     with PrometheusClient(prometheus.url + "/not-prometheus") as wrong, pytest.raises(PrometheusError) as caught:
         wrong.instant("up")
     assert caught.value.kind == "http"
@@ -201,7 +201,7 @@ def test_a_broken_runbook_query_would_fail(client: PrometheusClient) -> None:
 
 
 # -- /tools without an LLM: the runbook engine's Prometheus ----------------------------------------
-def test_tools_reports_prometheus_for_the_runbook_engine(tmp_path: Path, prometheus: PrometheusServer) -> None:  # noqa: F811
+def test_tools_reports_prometheus_for_the_runbook_engine(tmp_path: Path, prometheus: PrometheusServer) -> None:
     down = f"http://127.0.0.1:{free_port()}"
     for url, status in ((prometheus.url, "enabled"), (down, "failed")):
         with ServerThread(create_app(service_settings(tmp_path, prometheus_url=url))) as service:
