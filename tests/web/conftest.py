@@ -27,6 +27,7 @@ class Browser:
     def screenshot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
+        self.page.evaluate("window.scrollTo(0, 0)")  # the sticky header stays at the top of a full-page shot
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
@@ -65,3 +66,24 @@ def open_browser(playwright_driver: Any, tmp_path: Path) -> Iterator[Callable[..
     yield launch
     for browser in opened:
         browser.context.close()
+
+
+def ask(browser: Browser, base_url: str, question: str, mode: str | None = None) -> None:
+    """Type a question on the Ask view and send it with Enter."""
+    page = browser.page
+    if not page.url.startswith(base_url):
+        page.goto(f"{base_url}/", wait_until="domcontentloaded")
+    page.wait_for_selector("#question")
+    if mode is not None:
+        page.select_option("#mode", mode)
+    page.fill("#question", question)
+    page.press("#question", "Enter")
+
+
+def wait_done(browser: Browser, count: int = 1, timeout_ms: int = 90_000) -> None:
+    # A locator, not wait_for_function: the page's CSP (no 'unsafe-eval') refuses string predicates.
+    browser.page.locator(".item-done").nth(count - 1).wait_for(timeout=timeout_ms)
+
+
+def investigation_id(browser: Browser) -> str:
+    return str(browser.page.locator(".inv-id").last.inner_text()).strip()

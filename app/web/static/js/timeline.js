@@ -86,11 +86,14 @@ export class Timeline {
     call.status.className = `status status-${String(data.status).replace(/[^a-z_]/gi, '')}`;
     const text = String(data.summary ?? '');
     const lines = text ? text.split('\n').length : 0;
+    // Shortened for the stream ("… (N more lines)") or cut for the model (`truncated`): say so.
+    const more = /… \((\d+) more lines\)$/.exec(text);
+    const cut = data.truncated || more;
     const summary = h('summary', {}, `${t('output')} · ${lines} ${t('lines')}`,
-      data.truncated ? h('span', { class: 'truncated' }, ` · ${t('truncated')}`) : null);
+      cut ? h('span', { class: 'truncated' }, ` · ${t('truncated')}${more ? ` (+${more[1]} ${t('lines')})` : ''}`) : null);
     call.output.append(h('details', { class: 'output', open: data.status === 'error' },
       summary, h('pre', { class: 'mono' }, text)));
-    if (data.truncated) call.item.classList.add('is-truncated');
+    if (cut) call.item.classList.add('is-truncated');
   }
 
   usage(data) {
