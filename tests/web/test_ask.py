@@ -86,3 +86,30 @@ def test_stop_cancels_the_investigation(llm_service: str, fake_llm: FakeLLM,
     assert page.locator(".item-answer").count() == 0
     browser.screenshot("ask-stopped")
     assert browser.console_errors == []
+
+
+def test_the_page_is_keyboard_usable(service: str, open_browser: Callable[..., Browser]) -> None:
+    browser = open_browser()
+    page = browser.page
+    page.goto(f"{service}/")
+    page.locator("#question").wait_for()
+    assert page.evaluate("document.activeElement.id") == "question"  # ready to type
+    page.keyboard.type("disk full on node worker-3")
+    page.keyboard.press("Enter")
+    wait_done(browser)
+    # The skip link moves focus to the content and leaves the route (the hash) alone.
+    page.focus("a.skip")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "view"
+    assert page.url.endswith("/")
+    # Back from the question box through the navigation; Enter follows a tab.
+    page.focus("#question")
+    for _ in range(10):
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate("document.activeElement.dataset.route || ''") == "history":
+            break
+    page.keyboard.press("Enter")
+    page.locator("#history-table tbody tr").first.wait_for()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "filter-type"
+    assert browser.console_errors == []

@@ -49,8 +49,11 @@ function start() {
   const signOut = h('button', { type: 'button', class: 'link', id: 'sign-out', hidden: !token() }, t('sign_out'));
   signOut.addEventListener('click', () => { setToken(null); location.reload(); });
   const view = h('main', { id: 'view', tabindex: '-1' });
+  // The skip link focuses the content without touching the hash (the hash is the route).
+  const skip = h('a', { href: '#view', class: 'skip' }, t('skip'));
+  skip.addEventListener('click', (event) => { event.preventDefault(); view.focus(); });
   clear(document.body).append(
-    h('a', { href: '#view', class: 'skip' }, t('skip')),
+    skip,
     h('header', { class: 'top' }, h('a', { href: '#/ask', class: 'brand' }, t('title')), menu.el, statusLine, signOut),
     view);
   installLogin();
@@ -70,6 +73,8 @@ function start() {
     else if (name === 'approvals') state.runner = await renderApprovals(view, () => refreshApprovals(menu.badge));
     else state.runner = renderAsk(view, state);
     signOut.hidden = !token();
+    // After following a tab, keyboard focus moves to the new view (Tab then reaches its first control).
+    if (!view.contains(document.activeElement)) view.focus({ preventScroll: true });
   };
   window.addEventListener('hashchange', route);
   refreshHealth(statusLine).then(route).then(() => refreshApprovals(menu.badge));
