@@ -45,6 +45,12 @@ def test_approve_runs_the_command_and_the_stream_continues_in_place(
     page.locator("#approvals-count").wait_for(state="hidden")
     assert httpx.get(f"{llm_service}/approvals", timeout=30).json()["approvals"] == []
     browser.screenshot("approval-approved")
+    # Replayed from history, the decided approval is no longer offered.
+    page.goto(f"{llm_service}/#/history")
+    page.select_option("#filter-outcome", "approval_required")
+    page.locator("#history-table tbody tr:has(.outcome-approval_required) a").first.click()
+    page.locator(".item-approval .decision", has_text="approved").wait_for()
+    assert page.locator(".item-approval button.approve").is_disabled()
     assert browser.console_errors == []
 
 

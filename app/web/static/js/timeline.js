@@ -1,5 +1,6 @@
 // One investigation's events as a timeline. Every string from the stream goes in as text; only the answer
 // is Markdown, rendered through the sanitiser (markdown.js).
+import { getJSON } from './api.js';
 import { copyButton, h } from './dom.js';
 import { t } from './i18n.js';
 import { renderMarkdown } from './markdown.js';
@@ -126,5 +127,13 @@ export class Timeline {
     item.dataset.approval = data.id;
     item.setAttribute('role', 'group');
     item.setAttribute('aria-label', t('approval_required'));
+    // Replayed from history, the approval may be decided or expired already: then it is no longer a choice.
+    getJSON(`/approvals/${encodeURIComponent(data.id)}`).then((found) => found.status, (error) => error.code)
+      .then((status) => {
+        if (status === 'pending' || buttons[0].disabled) return;
+        for (const b of buttons) b.disabled = true;
+        reason.disabled = true;
+        outcome.textContent = String(status);
+      });
   }
 }
