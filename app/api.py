@@ -247,8 +247,8 @@ async def tools(request: Request) -> dict[str, Any]:
             "type": "builtin",
             "status": "enabled",
             "error": None,
-            "tools": ["kubectl", "pod_logs"],
-            "description": "Read-only kubectl through the command policy (used by both engines).",
+            "tools": ["kubectl", "kubectl_action"],
+            "description": "Typed kubectl reads and approval-gated actions (used by both engines).",
         }
     ]
     if services.llm_engine is None:

@@ -28,16 +28,20 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 @cli.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
+    host: Annotated[str, typer.Option(
+        help="Interface to listen on (0.0.0.0: every interface, as the container image does).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     config: Annotated[Path | None, typer.Option(help="Config file (default $CONFIG_FILE).")] = None,
     log_level: Annotated[
         str | None, typer.Option(help="debug, info, warning, error (default: LOG_LEVEL / config).")
     ] = None,
 ) -> None:
-    """Start the HTTP service."""
+    """Start the HTTP service (on 127.0.0.1 unless --host says otherwise)."""
+    import logging
+
     import uvicorn
 
+    from app.auth import exposure_warning
     from app.main import create_app
     from app.observability import configure_logging
     from app.settings import load_settings
@@ -49,8 +53,12 @@ def serve(
     # Our handler from the first line on: uvicorn's own startup lines are JSON (and redacted) too.
     level = settings.log_level or "info"
     configure_logging(settings.log_format, level)
+    warning = exposure_warning(host, settings)
+    if warning:
+        logging.getLogger("app.serve").warning(warning)
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1; app/proxies.py decides instead.
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, log_level=level,
-                timeout_graceful_shutdown=10)
+                timeout_graceful_shutdown=10, proxy_headers=False)
 
 
 @cli.command()
@@ -119,22 +127,22 @@ def analyze(
         print_table(analysis)
 
 
-policy_app = typer.Typer(help="Test commands against the command policy.", no_args_is_help=True)
+policy_app = typer.Typer(help="See how a kubectl command line maps onto the typed tools.", no_args_is_help=True)
 
 
 @policy_app.command("check")
 def policy_check(
     command: Annotated[list[str], typer.Argument(help="The command line (quote it, or put it after --).")],
-    context: Annotated[str | None, typer.Option(help="The configured kube context, if any.")] = None,
     unsafe_allow_all: Annotated[
         bool, typer.Option("--unsafe-allow-all", help="As with BASH_TOOL_UNSAFE_ALLOW_ALL=true.")
     ] = False,
 ) -> None:
-    """Print `allowed`, `needs-approval` or `denied` with the reason. Exit code 0, 3 or 4 respectively."""
+    """Print how a command line would be parsed into a typed call (`allowed` read, `needs-approval` action)
+    or why it can't (`denied`). Exit code 0, 3 or 4 respectively."""
     from app.policy import check_command
 
     line = command[0] if len(command) == 1 else shlex.join(command)
-    decision = check_command(line, context, unsafe_allow_all)
+    decision = check_command(line, unsafe_allow_all)
     typer.echo(f"{decision.verdict}: {decision.reason}")
     raise typer.Exit({"allowed": 0, "needs-approval": 3, "denied": 4}[decision.verdict])
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from app.errors import ConfigError
+from app.tools.kube_calls import Version
 from app.tools.kubectl import KubectlRunner
 
 if TYPE_CHECKING:
@@ -66,7 +67,8 @@ class Cluster:
             kubeconfig = settings.data_dir / "snapshot-kubeconfig.yaml"
             kubeconfig.parent.mkdir(parents=True, exist_ok=True)
             try:
-                running = start_snapshot_server(settings.cluster_snapshot, kubeconfig_path=kubeconfig)
+                running = start_snapshot_server(settings.cluster_snapshot, kubeconfig_path=kubeconfig,
+                                                writable=settings.cluster_snapshot_writable)
             except (SnapshotError, OSError) as exc:
                 raise ConfigError(f"cannot serve snapshot {settings.cluster_snapshot}: {exc}") from exc
             return cls("snapshot", running.kubeconfig, None, running, settings.cluster_snapshot)
@@ -89,7 +91,7 @@ class Cluster:
         with self._lock:
             if self._status is not None and time.monotonic() - self._checked_at < HEALTH_CACHE_S:
                 return self._status
-            result = runner.run("kubectl version -o json --request-timeout=3s", timeout_s=6)
+            result = runner.run(Version(json_output=True), timeout_s=6)
             version = None
             error = None
             if result.status == "success":

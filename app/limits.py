@@ -2,18 +2,23 @@
 
 - Body size (every request): a `Content-Length` above `max_body_bytes` gets 413 at once, unread; a body
   sent without one (chunked) is counted as it streams in and cut with 413 at the limit.
+- Body time: a body the request announces (`Content-Length`, chunked) is read whole, within
+  `body_timeout_s`, before the route runs and before an investigation slot is taken, so a client that
+  trickles its body (slow loris) holds no slot; too slow is 408.
 - Rate (investigations only: `/ask`, `/q/...`, `POST /approvals/{id}` — they cost LLM tokens and cluster
   reads): a token bucket per client address, `rate_limit_per_minute` refilled steadily, holding up to
-  `rate_limit_burst`. The address is uvicorn's view of the client: behind a proxy, uvicorn's
-  `--forwarded-allow-ips` decides whether `X-Forwarded-For` is believed.
+  `rate_limit_burst`. The address is the peer's, or what a proxy listed in `forwarded_allow_ips` says
+  (app/proxies.py).
 - Concurrency (investigations only): at most `max_concurrent_investigations` at once, service-wide; a slot
   is held until the response (the whole stream) ends, however it ends.
 
-Both refusals are 429 with `Retry-After`. A pure ASGI middleware: it never buffers a stream.
+Both refusals are 429 with `Retry-After`. A pure ASGI middleware: it buffers request bodies (at most
+`max_body_bytes`), never a response stream.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
 import time
@@ -86,12 +91,14 @@ class LimitsConfig:
     """What the middleware enforces; `configure` fills it from the Settings at startup."""
 
     max_body_bytes: int = 65536
+    body_timeout_s: float = 10.0
     rate: RateLimiter | None = None
     slots: Slots | None = None
     clock: Callable[[], float] = field(default=time.monotonic)
 
     def configure(self, settings: Settings) -> None:
         self.max_body_bytes = settings.max_body_bytes
+        self.body_timeout_s = settings.body_timeout_s
         per_minute = settings.rate_limit_per_minute
         burst = settings.rate_limit_burst or per_minute
         self.rate = RateLimiter(per_minute, burst, self.clock) if per_minute > 0 else None
@@ -130,6 +137,19 @@ class RequestLimits:
         except CopilotError as exc:
             await error_response(exc.status, exc.code, exc.message, exc.headers)(scope, receive, send)
             return
+        if _announces_body(scope):
+            try:
+                body = await asyncio.wait_for(_read_body(receive, config.max_body_bytes), config.body_timeout_s)
+            except TimeoutError:
+                message = f"the request body did not arrive within {config.body_timeout_s:g} s"
+                await error_response(408, "request_timeout", message, {"Connection": "close"})(scope, receive, send)
+                return
+            except PayloadTooLarge as exc:
+                await error_response(exc.status, exc.code, exc.message, {"Connection": "close"})(scope, receive, send)
+                return
+            if body is None:  # the client left while sending: nobody to answer
+                return
+            receive = _replay(body, receive)
         slots = config.slots if investigation else None
         if slots is not None and not slots.try_acquire():
             refusal = TooManyRequests(
@@ -172,6 +192,48 @@ class RequestLimits:
 
 def _too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(f"the request body is larger than {limit} bytes")
+
+
+def _announces_body(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length" and value.strip() not in (b"", b"0"):
+            return True
+        if name == b"transfer-encoding" and b"chunked" in value.lower():
+            return True
+    return False
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole body (PayloadTooLarge past `limit`), or None when the client disconnects first."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        if message["type"] != "http.request":
+            continue
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """`receive` that hands the app the body already read, then the real channel (for disconnects)."""
+    pending = True
+
+    async def replay() -> Message:
+        nonlocal pending
+        if pending:
+            pending = False
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 def _capped(receive: Receive, limit: int) -> Receive:

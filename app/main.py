@@ -19,6 +19,7 @@ from app.lifecycle import Lifecycle
 from app.limits import LimitsConfig, RequestLimits
 from app.observability import Metrics, RequestMetrics, configure_logging, route_server_logs
 from app.overview import router as overview_router
+from app.proxies import ProxyConfig, TrustedProxies
 from app.services import start_services
 from app.settings import Settings, load_settings
 from app.web.routes import install_web
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None, lifecycle: Lifecycle | None = N
     lifecycle = lifecycle or Lifecycle()
     auth = AuthConfig()
     limits = LimitsConfig()
+    proxies = ProxyConfig()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -42,6 +44,7 @@ def create_app(settings: Settings | None = None, lifecycle: Lifecycle | None = N
         app.state.audit = audit
         auth.configure(active)
         limits.configure(active)
+        proxies.configure(active)
         lifecycle.start()
         try:
             yield
@@ -70,6 +73,7 @@ def create_app(settings: Settings | None = None, lifecycle: Lifecycle | None = N
     app.add_middleware(RequestLimits, config=limits)
     app.add_middleware(BearerAuth, config=auth)
     app.add_middleware(RequestMetrics, metrics=metrics)
+    app.add_middleware(TrustedProxies, config=proxies)  # first of all: who the client is
     install_error_handlers(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

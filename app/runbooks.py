@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from app.classify import PROBLEM_TYPES
+from app.tools.command_text import CallTemplate, NotATypedCall, check_template, parse_template
 
 log = logging.getLogger(__name__)
 
@@ -26,18 +27,62 @@ RUNBOOK_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)(.*)\Z", re.S)
 
 
+def _typed(command: str) -> CallTemplate:
+    """The step's command line as a typed call, checked now: a step that cannot be one never loads."""
+    try:
+        template = parse_template(command)
+        check_template(template)
+    except NotATypedCall as exc:
+        raise ValueError(f"`{command}` is not a typed call: {exc}") from None
+    return template
+
+
 class DiagnosticStep(BaseModel):
+    """A read the no-LLM engine runs: a kubectl line parsed into a typed call at load, or a PromQL query."""
+
     model_config = ConfigDict(extra="forbid")
     title: str
     command: str | None = None
     promql: str | None = None
+    _call: CallTemplate | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _parse(self) -> DiagnosticStep:
+        if (self.command is None) == (self.promql is None):
+            raise ValueError("a diagnostic step has exactly one of command or promql")
+        if self.command is not None:
+            template = _typed(self.command)
+            if template.cls.mutating:
+                raise ValueError(f"`{self.command}` changes the cluster: it belongs under remediation")
+            self._call = template
+        return self
+
+    @property
+    def call(self) -> CallTemplate | None:
+        return self._call
 
 
 class RemediationStep(BaseModel):
+    """A fix. `safe` / `needs-approval` steps are typed calls (actions wait for approval); `manual` steps
+    are instructions for a person to run themselves (debug shells, helm, edit) — shown, never run."""
+
     model_config = ConfigDict(extra="forbid")
     title: str
     command: str
-    safety: Literal["safe", "needs-approval"] = "needs-approval"
+    safety: Literal["safe", "needs-approval", "manual"] = "needs-approval"
+    _call: CallTemplate | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _parse(self) -> RemediationStep:
+        if self.safety != "manual":
+            self._call = _typed(self.command)
+            if self.safety == "safe" and self._call.cls.mutating:
+                raise ValueError(f"`{self.command}` changes the cluster: it cannot be marked safe")
+        return self
+
+    @property
+    def call(self) -> CallTemplate | None:
+        return self._call
 
 
 class Runbook(BaseModel):

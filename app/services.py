@@ -39,6 +39,7 @@ class Services:
     def close(self) -> None:
         if self.llm_engine is not None:
             self.llm_engine.shutdown()
+        self.runner.kill_all()  # no kubectl outlives the service
         self.approvals.close()
         if self.investigator.runbook_engine.reader is not None:
             self.investigator.runbook_engine.reader.close()

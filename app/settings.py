@@ -7,6 +7,7 @@ environment variables are the same names in upper case (`LLM_MODEL`, `PROMETHEUS
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -68,6 +69,10 @@ class Settings(BaseSettings):
     cluster_snapshot: Path | None = Field(
         None, description="Serve this snapshot directory in-process and point every tool at it."
     )
+    cluster_snapshot_writable: bool = Field(
+        False, description="Serve cluster_snapshot writable: approved changes are applied in memory (never to the "
+                           "directory) and recorded at /_snapshot/writes on the snapshot server.",
+    )
     # Tools
     prometheus_url: str | None = Field(None, description="Prometheus base URL; enables metrics tools.")
     prometheus_headers: dict[str, str] = Field(
@@ -110,11 +115,23 @@ class Settings(BaseSettings):
         None, description="When set, every endpoint but /health (and /metrics, see metrics_require_token) needs "
                           "`Authorization: Bearer <token>`.",
     )
+    approver_token: SecretStr | None = Field(
+        None, description="When set, only this token may decide approvals (POST /approvals/{id}); API_TOKEN holders "
+                          "can ask and read but get 403 there. It is accepted wherever API_TOKEN is.",
+    )
     metrics_require_token: bool = Field(
         False, description="Protect /metrics with API_TOKEN too (off: Prometheus scrapes it without a token).",
     )
     max_body_bytes: int = Field(
         65536, ge=1024, description="Largest request body accepted, in bytes; larger ones get 413.",
+    )
+    body_timeout_s: float = Field(
+        10.0, gt=0, description="A request body must arrive whole within this many seconds, before an investigation "
+                                "slot is taken; a slower one gets 408.",
+    )
+    forwarded_allow_ips: str = Field(
+        "", description="Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (client address for the rate "
+                        "limit and logs): comma-separated IPs or CIDRs, '*' for any. Empty (default): none.",
     )
     rate_limit_per_minute: int = Field(
         60, ge=0, description="Investigations (/ask, /q, POST /approvals/{id}) one client address may start per "
@@ -131,6 +148,18 @@ class Settings(BaseSettings):
     audit_max_investigations: int = Field(
         10000, ge=1, description="Investigations kept in the audit trail (data_dir/audit.db); older ones are pruned.",
     )
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for item in (part.strip() for part in value.split(",")):
+            if item in ("", "*"):
+                continue
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{item!r} is not an IP address or CIDR (use commas between entries)") from exc
+        return value.strip()
 
     @field_validator("log_format", "log_level", mode="before")
     @classmethod
@@ -160,6 +189,12 @@ class Settings(BaseSettings):
     def effective_api_token(self) -> str | None:
         """The token, or None when auth is off (an empty value counts as unset)."""
         token = self.api_token.get_secret_value().strip() if self.api_token is not None else ""
+        return token or None
+
+    @property
+    def effective_approver_token(self) -> str | None:
+        """The approver token, or None when anyone who may ask may also approve."""
+        token = self.approver_token.get_secret_value().strip() if self.approver_token is not None else ""
         return token or None
 
 

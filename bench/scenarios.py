@@ -1,7 +1,7 @@
 """Scripted investigations of the demo snapshot, the same for our pipeline and for plain HolmesGPT.
 
 A scenario is a question, its problem type, a list of read-only kubectl steps and a final answer. Each
-side gets the same steps through its own equivalent tool: ours `kubectl` (and `pod_logs` for logs),
+side gets the same steps through its own equivalent tool: ours the typed `kubectl` tool (values, not a command line),
 plain HolmesGPT's `bash` with `suggested_prefixes`. `Responder` answers the scripted LLM by the state of
 each conversation (which question, how many assistant turns so far), so any number of investigations
 can run at once, in any order.
@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.tools.command_text import parse_call
 from tests.support.fake_llm import Reply, question_of, text, tool_call
 
 CART = "cart-hgjhk7psnj-x8xw6"
@@ -35,6 +36,15 @@ class Logs:
 Step = str | Logs  # a kubectl command line, or a pod-logs request
 
 
+def typed_args(command: str) -> dict[str, Any]:
+    """The `kubectl` tool arguments a model sends for what `command` reads (our tool takes values)."""
+    call = parse_call(command)
+    renames = {"pod": "name", "object_kind": "kind", "object_name": "name", "resource": "kind"}
+    args = {renames.get(k, k): v for k, v in call.model_dump(exclude_defaults=True).items()}
+    verb = f"rollout_{args.pop('action')}" if call.verb == "rollout" else call.verb.replace("-", "_")
+    return {"verb": verb, **args}
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -47,10 +57,7 @@ class Scenario:
         if step >= len(self.steps):
             return text(self.answer)
         s = self.steps[step]
-        if isinstance(s, Logs):
-            return tool_call("pod_logs", {"namespace": s.namespace, "pod": s.pod, "previous": s.previous,
-                                          "tail": s.tail})
-        return tool_call("kubectl", {"command": s})
+        return tool_call("kubectl", typed_args(s.command if isinstance(s, Logs) else s))
 
     def plain(self, step: int) -> Reply:
         if step >= len(self.steps):

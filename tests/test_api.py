@@ -148,7 +148,7 @@ def test_mcp_status_reports_an_unreachable_server_without_failing(tmp_path: Path
 def _script_investigation(fake: FakeLLM) -> None:
     fake.classify = lambda q: "pod_crash"
     fake.script(
-        tool_call("kubectl", {"command": "kubectl get pods -n shop"}),
+        tool_call("kubectl", {"verb": "get", "kind": "pods", "namespace": "shop"}),
         text("**Root cause**: the container panics on start (missing DATABASE_URL)."),
     )
 
@@ -162,7 +162,7 @@ def test_llm_investigation_over_sse_runs_a_real_kubectl(llm_service: str, fake_l
     assert first(events, "classification")["problem_type"] == "pod_crash"
     call = first(events, "tool_call")
     assert call["tool"] == "kubectl"
-    assert call["args"]["command"] == "kubectl get pods -n shop"
+    assert call["args"] == {"verb": "get", "kind": "pods", "namespace": "shop", "command": "kubectl get pods -n shop"}
     result = first(events, "tool_result")
     assert result["id"] == call["id"]
     assert result["status"] == "success"
@@ -179,7 +179,7 @@ def test_llm_investigation_over_sse_runs_a_real_kubectl(llm_service: str, fake_l
     assert '<runbook id="crashloop-backoff">' in system
     assert second_request["messages"][-1]["role"] == "tool"
     assert "CrashLoopBackOff" in second_request["messages"][-1]["content"]
-    assert {t["function"]["name"] for t in first_request["tools"]} == {"kubectl", "pod_logs"}
+    assert {t["function"]["name"] for t in first_request["tools"]} == {"kubectl", "kubectl_action"}
 
 
 def test_llm_investigation_as_plain_text(llm_service: str, fake_llm: FakeLLM) -> None:
@@ -195,15 +195,15 @@ def test_llm_investigation_as_plain_text(llm_service: str, fake_llm: FakeLLM) ->
 
 def test_the_engine_refuses_secrets_and_mutations(llm_service: str, fake_llm: FakeLLM) -> None:
     fake_llm.script(
-        tool_call("kubectl", {"command": "kubectl get secret -A -o yaml"}),
-        tool_call("kubectl", {"command": "kubectl delete pod web-0 -n shop"}),
+        tool_call("kubectl", {"verb": "get", "kind": "secret", "all_namespaces": True, "output": "yaml"}),
+        tool_call("kubectl_action", {"action": "delete_pod", "name": "web-0", "namespace": "shop"}),
         text("done"),
     )
     events = sse_events(llm_service, {"q": "show me everything", "mode": "llm"})
     results = [data for kind, data in events if kind == "tool_result"]
     assert [r["status"] for r in results] == ["error", "approval_required"]
-    assert "Secrets is never allowed" in results[0]["summary"]
-    assert "needs approval" in results[1]["summary"]
+    assert "Secrets are never read" in results[0]["summary"]
+    assert "changes the cluster" in results[1]["summary"]
     assert kinds(events)[-2:] == ["approval_required", "done"]  # the delete waits for a human
 
 
@@ -236,8 +236,8 @@ def test_llm_timeout_gives_an_error_event_and_still_done(tmp_path: Path, fake_ll
 
 def test_client_disconnect_stops_the_engine(llm_service: str, fake_llm: FakeLLM) -> None:
     fake_llm.script(
-        tool_call("kubectl", {"command": "kubectl get pods -A"}),
-        *[tool_call("kubectl", {"command": "kubectl get nodes"}, delay_s=1.0) for _ in range(8)],
+        tool_call("kubectl", {"verb": "get", "kind": "pods", "all_namespaces": True}),
+        *[tool_call("kubectl", {"verb": "get", "kind": "nodes"}, delay_s=1.0) for _ in range(8)],
     )
     seen = []
     with httpx.Client(timeout=60) as client, client.stream(
@@ -344,7 +344,8 @@ def test_a_refused_request_is_not_retried(tmp_path: Path, fake_llm: FakeLLM) -> 
 
 # -- bounded tool output ---------------------------------------------------------------------------------
 def test_oversized_tool_output_is_truncated_with_a_marker(tmp_path: Path, fake_llm: FakeLLM) -> None:
-    fake_llm.script(tool_call("kubectl", {"command": "kubectl get pods -A -o json"}), text("Looked at it."))
+    fake_llm.script(tool_call("kubectl", {"verb": "get", "kind": "pods", "all_namespaces": True, "output": "json"}),
+                    text("Looked at it."))
     settings = llm_settings(tmp_path, fake_llm, tool_output_max_chars=1000)
     with ServerThread(create_app(settings)) as server:
         events = sse_events(server.url, {"q": "list every pod", "mode": "llm"})

@@ -15,7 +15,8 @@ from tests.support.client import calls_of, first, kinds, sse_events
 from tests.support.fake_llm import FakeLLM, text, tool_call
 from tests.support.server import ServerThread
 
-RESTART = "kubectl rollout restart deployment/cart -n shop"
+RESTART = {"action": "rollout_restart", "name": "cart", "namespace": "shop"}
+RESTART_SHOWN = "kubectl rollout restart deployment/cart -n shop"
 
 
 def decide(base_url: str, approval_id: str, **body: object) -> list[tuple[str, dict]]:
@@ -29,11 +30,11 @@ def decide(base_url: str, approval_id: str, **body: object) -> list[tuple[str, d
 
 
 def pause(base_url: str, fake: FakeLLM) -> dict:
-    fake.script(tool_call("kubectl", {"command": RESTART}, content="The config is stale; restarting."))
+    fake.script(tool_call("kubectl_action", RESTART, content="The config is stale; restarting."))
     events = sse_events(base_url, {"q": "restart the cart deployment", "mode": "llm"})
     assert kinds(events)[-2:] == ["approval_required", "done"]
     assert "answer" not in kinds(events)
-    [(_, result)] = calls_of(events, "kubectl")
+    [(_, result)] = calls_of(events, "kubectl_action")
     assert result["status"] == "approval_required"
     return first(events, "approval_required")
 
@@ -41,15 +42,16 @@ def pause(base_url: str, fake: FakeLLM) -> dict:
 def test_a_mutation_pauses_and_a_yes_runs_it(tmp_path: Path, fake_llm: FakeLLM) -> None:
     with ServerThread(create_app(llm_settings(tmp_path, fake_llm))) as server:
         approval = pause(server.url, fake_llm)
-        assert approval["tool"] == "kubectl"
-        assert approval["command"] == RESTART
-        assert "needs approval" in approval["why"]
+        assert approval["tool"] == "kubectl_action"
+        assert approval["command"] == RESTART_SHOWN
+        assert "changes the cluster" in approval["why"]
+        assert "Server-side dry run" in approval["why"]
         listed = httpx.get(f"{server.url}/approvals", timeout=30).json()["approvals"]
         assert [a["id"] for a in listed] == [approval["id"]]
 
         fake_llm.script(text("Restart attempted; the snapshot is read-only so it was refused."))
         resumed = decide(server.url, approval["id"], approve=True)
-        [(_, result)] = calls_of(resumed, "kubectl")
+        [(_, result)] = calls_of(resumed, "kubectl_action")
         # It really ran: the read-only snapshot API server refused the write (HTTP 405).
         assert result["status"] == "error"
         assert "read-only" in result["summary"].lower()
@@ -83,7 +85,7 @@ def test_approvals_survive_a_restart(tmp_path: Path, fake_llm: FakeLLM) -> None:
         ]
         fake_llm.script(text("Done after the restart."))
         resumed = decide(second_run.url, approval["id"], approve=True)
-    assert calls_of(resumed, "kubectl")[0][1]["status"] == "error"  # ran, refused by the read-only snapshot
+    assert calls_of(resumed, "kubectl_action")[0][1]["status"] == "error"  # ran, refused by the read-only snapshot
     assert first(resumed, "answer")["text"] == "Done after the restart."
 
 
@@ -109,13 +111,13 @@ def test_unknown_and_malformed_decisions(tmp_path: Path, fake_llm: FakeLLM) -> N
 
 def test_unsafe_allow_all_runs_without_pausing(tmp_path: Path, fake_llm: FakeLLM) -> None:
     fake_llm.script(
-        tool_call("kubectl", {"command": RESTART}),
-        tool_call("kubectl", {"command": "kubectl get secret -n shop"}),
+        tool_call("kubectl_action", RESTART),
+        tool_call("kubectl", {"verb": "get", "kind": "secrets", "namespace": "shop"}),
         text("ok"),
     )
     with ServerThread(create_app(llm_settings(tmp_path, fake_llm, bash_tool_unsafe_allow_all=True))) as server:
         events = sse_events(server.url, {"q": "restart cart", "mode": "llm"})
-    results = [result for _, result in calls_of(events, "kubectl")]
+    results = [result for _, result in [*calls_of(events, "kubectl_action"), *calls_of(events, "kubectl")]]
     assert "approval_required" not in kinds(events)
     assert "read-only" in results[0]["summary"].lower()  # it ran, no approval asked
-    assert "Secrets is never allowed" in results[1]["summary"]  # and secrets stay refused
+    assert "Secrets are never read" in results[1]["summary"]  # and secrets stay refused

@@ -146,7 +146,7 @@ def test_secrets_never_reach_the_audit_database(tmp_path: Path, fake_llm: FakeLL
 
 
 def test_a_running_investigation_is_followed_live(tmp_path: Path, fake_llm: FakeLLM) -> None:
-    fake_llm.script(tool_call("kubectl", {"command": "kubectl get pods -n shop"}, delay_s=2),
+    fake_llm.script(tool_call("kubectl", {"verb": "get", "kind": "pods", "namespace": "shop"}, delay_s=2),
                     text("**Root cause**: live.", delay_s=1))
     result: dict[str, Any] = {}
     with ServerThread(create_app(llm_settings(tmp_path, fake_llm))) as server:
@@ -255,8 +255,8 @@ def test_a_crash_mid_stream_leaves_an_interrupted_investigation(tmp_path: Path, 
 
 
 def test_resumed_approvals_are_audited_and_end_on_shutdown(tmp_path: Path, fake_llm: FakeLLM) -> None:
-    restart = "kubectl rollout restart deployment/cart -n shop"
-    fake_llm.script(tool_call("kubectl", {"command": restart}))
+    restart = {"action": "rollout_restart", "name": "cart", "namespace": "shop"}
+    fake_llm.script(tool_call("kubectl_action", restart))
     exit_flag = threading.Event()
     app = create_app(llm_settings(tmp_path, fake_llm, llm_timeout_s=30),
                      lifecycle=Lifecycle(exit_requested=exit_flag.is_set))

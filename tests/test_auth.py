@@ -12,8 +12,10 @@ from app import auth
 from app.auth import authorized, bearer_credentials
 from app.main import create_app
 from app.settings import Settings, load_settings
-from tests.support.app import service_settings
+from tests.support.app import llm_settings, service_settings
+from tests.support.fake_llm import FakeLLM, text
 from tests.support.server import ServerThread
+from tests.test_approvals import pause
 
 TOKEN = "s3cret-token-0123456789"
 PROTECTED = ["/ask?q=check+cluster+health&stream=false&mode=runbook", "/q/disk%20full?stream=false", "/runbooks",
@@ -169,3 +171,63 @@ def test_bearer_credentials_parsing() -> None:
     assert bearer_credentials(scope(b"  bearer   abc  ")) == [b"abc"]
     assert bearer_credentials(scope(b"Basic abc")) == []
     assert bearer_credentials(scope(b"Bearer a", b"Bearer b")) == [b"a", b"b"]
+
+
+# -- APPROVER_TOKEN: viewers ask, only approvers decide ------------------------------------------------------
+APPROVER = "approver-token-9876543210"
+
+
+@pytest.fixture(scope="module")
+def two_tokens(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    settings = service_settings(tmp_path_factory.mktemp("approver"), api_token=TOKEN, approver_token=APPROVER,
+                                rate_limit_per_minute=0)
+    with ServerThread(create_app(settings)) as server:
+        yield server.url
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_the_api_token_cannot_decide_an_approval(two_tokens: str) -> None:
+    response = httpx.post(f"{two_tokens}/approvals/apr-123", json={"approve": True}, headers=bearer(TOKEN),
+                          timeout=30)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "approver_required"
+    assert "APPROVER_TOKEN" in response.json()["error"]["message"]
+    assert TOKEN not in response.text
+
+
+def test_the_approver_token_passes_where_the_api_token_does(two_tokens: str) -> None:
+    decided = httpx.post(f"{two_tokens}/approvals/apr-123", json={"approve": True}, headers=bearer(APPROVER),
+                         timeout=30)
+    assert decided.status_code not in (401, 403)  # past auth: the service itself answers (no LLM here)
+    for path in ("/approvals", "/runbooks", "/ask?q=disk+full&stream=false&mode=runbook"):
+        assert httpx.get(f"{two_tokens}{path}", headers=bearer(APPROVER), timeout=60).status_code == 200, path
+        assert httpx.get(f"{two_tokens}{path}", headers=bearer(TOKEN), timeout=60).status_code == 200, path
+
+
+def test_no_or_a_wrong_token_on_an_approval_is_401(two_tokens: str) -> None:
+    missing = httpx.post(f"{two_tokens}/approvals/apr-123", json={"approve": True}, timeout=30)
+    assert_refused(missing, invalid=False)
+    assert "APPROVER_TOKEN" in missing.json()["error"]["message"]
+    assert_refused(httpx.post(f"{two_tokens}/approvals/apr-123", json={"approve": True},
+                              headers=bearer("guess"), timeout=30), invalid=True)
+
+
+def test_without_an_approver_token_the_api_token_approves(secured: str) -> None:
+    response = httpx.post(f"{secured}/approvals/apr-123", json={"approve": True}, headers=bearer(TOKEN), timeout=30)
+    assert response.status_code not in (401, 403)
+
+
+def test_an_approver_token_alone_leaves_asking_open_and_guards_deciding(tmp_path: Path, fake_llm: FakeLLM) -> None:
+    settings = llm_settings(tmp_path, fake_llm, approver_token=APPROVER, rate_limit_per_minute=0)
+    with ServerThread(create_app(settings)) as server:
+        approval = pause(server.url, fake_llm)  # a viewer asks, without any token
+        refused = httpx.post(f"{server.url}/approvals/{approval['id']}", json={"approve": True}, timeout=30)
+        assert_refused(refused, invalid=False)
+        fake_llm.script(text("Declined, as asked."))
+        resumed = httpx.post(f"{server.url}/approvals/{approval['id']}", headers=bearer(APPROVER), timeout=120,
+                             json={"approve": False, "stream": False})
+    assert resumed.status_code == 200, resumed.text
+    assert resumed.json()["answer"] == "Declined, as asked."

@@ -175,9 +175,9 @@ def wait_for(condition: Any, what: str, timeout_s: float = 120) -> None:
 class ServeProcess:
     """`python -m app serve --port 0` with the given environment; stderr collected line by line."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], args: list[str] | None = None) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", "0"],
+            [sys.executable, "-m", "app", "serve", *(args or ["--host", "127.0.0.1", "--port", "0"])],
             cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             text=True, encoding="utf-8", errors="replace",
         )

@@ -6,6 +6,7 @@ through a real uvicorn, with the scripted LLM holding investigations open where 
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 from typing import Any
@@ -185,3 +186,106 @@ def test_the_body_limit_is_a_setting(tmp_path: Path, size: int, status: int) -> 
     if status == 413:
         assert response.json()["error"] == {"code": "payload_too_large",
                                             "message": "the request body is larger than 2048 bytes"}
+
+
+# -- the body must arrive before a slot is taken ----------------------------------------------------------
+def body_scope(path: str = "/ask") -> Scope:
+    return {"type": "http", "method": "POST", "path": path, "client": ("10.0.0.9", 5000),
+            "headers": [(b"content-length", b"20"), (b"content-type", b"application/x-www-form-urlencoded")]}
+
+
+async def test_a_slow_body_gets_408_and_never_holds_a_slot() -> None:
+    import asyncio
+
+    config = LimitsConfig()
+    config.configure(Settings(rate_limit_per_minute=0, max_concurrent_investigations=1, body_timeout_s=0.2))
+    seen_bodies: list[bytes] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen_bodies.append((await receive())["body"])
+        await ok_app(scope, receive, send)
+
+    middleware = RequestLimits(app, config)
+    slow_started = asyncio.Event()
+    never = asyncio.Event()
+
+    async def slow_receive() -> Message:
+        if not slow_started.is_set():
+            slow_started.set()
+            return {"type": "http.request", "body": b"q=why", "more_body": True}
+        await never.wait()  # the rest of the body never comes
+        raise AssertionError("unreachable")
+
+    slow_sent: list[Message] = []
+
+    async def slow_send(message: Message) -> None:
+        slow_sent.append(message)
+
+    slow = asyncio.create_task(middleware(body_scope(), slow_receive, slow_send))
+    await slow_started.wait()
+    assert config.slots is not None and config.slots.in_use == 0  # reading the body holds nothing
+
+    async def fast_receive() -> Message:
+        return {"type": "http.request", "body": b"q=check+cluster+ok!", "more_body": False}
+
+    fast_sent: list[Message] = []
+
+    async def fast_send(message: Message) -> None:
+        fast_sent.append(message)
+
+    await middleware(body_scope(), fast_receive, fast_send)
+    assert fast_sent[0]["status"] == 200  # the one slot was free for a client whose body arrived
+    assert seen_bodies == [b"q=check+cluster+ok!"]  # the app got the buffered body
+    await slow
+    assert slow_sent[0]["status"] == 408
+    assert dict(slow_sent[0]["headers"])[b"connection"] == b"close"
+    assert json.loads(slow_sent[1]["body"])["error"]["code"] == "request_timeout"
+    assert seen_bodies == [b"q=check+cluster+ok!"] and config.slots.in_use == 0
+
+
+async def test_a_chunked_body_past_the_limit_is_413_before_the_app() -> None:
+    config = LimitsConfig()
+    config.configure(Settings(rate_limit_per_minute=0, max_body_bytes=1024))
+    reached: list[bool] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        reached.append(True)
+
+    chunks = iter([b"a" * 600, b"a" * 600])
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": next(chunks), "more_body": True}
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {**body_scope(), "headers": [(b"transfer-encoding", b"chunked")]}
+    await RequestLimits(app, config)(scope, receive, send)
+    assert sent[0]["status"] == 413 and reached == []
+
+
+def test_a_slow_loris_gets_408_over_a_real_socket(tmp_path: Path) -> None:
+    import socket
+
+    settings = service_settings(tmp_path, body_timeout_s=1, max_concurrent_investigations=1,
+                                rate_limit_per_minute=0)
+    with ServerThread(create_app(settings)) as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=30) as slow:
+            slow.sendall(b"POST /ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                         b"Content-Length: 100\r\n\r\nq=check+clu")
+            # While that body trickles, a client whose body arrives gets the only slot.
+            fine = httpx.post(f"{server.url}/ask", data={**RUNBOOK_ASK}, timeout=60)
+            assert fine.status_code == 200 and fine.json()["answer"]
+            reply = b""
+            while b"\r\n\r\n" not in reply or not reply.rstrip().endswith(b"}"):
+                chunk = slow.recv(4096)
+                if not chunk:
+                    break
+                reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408"), reply
+    assert json.loads(body)["error"] == {"code": "request_timeout",
+                                         "message": "the request body did not arrive within 1 s"}

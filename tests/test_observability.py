@@ -188,7 +188,8 @@ def test_investigations_without_llm(service: str) -> None:
 
 def test_llm_tool_calls_and_tokens(llm_service: str, fake_llm: FakeLLM) -> None:
     fake_llm.classify = lambda _q: "pod_crash"
-    fake_llm.script(tool_call("kubectl", {"command": "kubectl get pods -n shop"}), text("the config is wrong"))
+    fake_llm.script(tool_call("kubectl", {"verb": "get", "kind": "pods", "namespace": "shop"}),
+                    text("the config is wrong"))
     doc = httpx.post(f"{llm_service}/ask", json={"q": "Pod 一直在重启", "stream": False, "mode": "llm"},
                      timeout=120).json()
     samples = scrape(llm_service)

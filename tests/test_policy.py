@@ -14,27 +14,19 @@ ALLOWED = [
     "kubectl logs cart-abc -n shop -c app -p",
     "kubectl top pods -A --sort-by=memory",
     "kubectl get events -A --field-selector type=Warning --sort-by=.lastTimestamp",
-    "kubectl events -n shop --for pod/cart-abc",
+    "kubectl get events -n shop --field-selector=involvedObject.kind=Pod,involvedObject.name=cart-abc",
     "kubectl get deploy,rs,svc -n shop",
-    "kubectl get pods -l 'app in (web,api)' -o jsonpath='{.items[*].metadata.name}'",
+    "kubectl get pods -l 'app in (web,api)' -o json",
     "kubectl get nodes -o custom-columns=NAME:.metadata.name,TAINTS:.spec.taints",
     "kubectl explain pod.spec.containers",
     "kubectl api-resources",
     "kubectl version -o json",
     "kubectl rollout status deployment/web -n shop",
     "kubectl rollout history deployment/web -n shop",
-    "kubectl auth can-i list pods",
-    "kubectl get pods -A | grep -v Running",
-    "kubectl get pods -A | grep -E 'CrashLoop|Error' | head -20",
-    "kubectl get pods -A -o json | jq -r '.items[] | select(.status.phase != \"Running\") | .metadata.name'",
-    "kubectl get events -A | sort -k4 | uniq -c | tail -n 5",
-    "kubectl get pods -A | wc -l",
-    "kubectl get pods -A | cut -d' ' -f1 | sort | uniq -c",
-    "kubectl get pods -A | sed -n '1,10p'",
-    "kubectl get pods -A | sed 's/Running/OK/g'",
-    "kubectl get pods -A | awk_is_not_here_but_tr_is | tr -s ' '".replace("| awk_is_not_here_but_tr_is ", ""),
     "kubectl get --raw /readyz?verbose",
-    "kubectl get pods --context=prod",  # the configured context
+    "kubectl get pods -nshop",  # an attached short value is still just the value
+    "helm list -A",
+    "helm status web -n shop",
 ]
 
 DENIED = [
@@ -128,6 +120,33 @@ DENIED = [
     "kubectl get pods | perl -e 'system(1)'",
     "kubectl get pods |",
     "| kubectl get pods",
+    # what the old policy allowed and a typed call does not express
+    "kubectl get pods -A | grep -v Running",
+    "kubectl get pods -o jsonpath='{.items[*].metadata.name}'",
+    "kubectl events -n shop --for pod/cart-abc",
+    "kubectl auth can-i list pods",
+    "kubectl get pods --context=prod",
+    # the bypasses of the text policy (issue: safe by construction)
+    "kubectl --profile get delete namespace shop --profile=none",
+    "kubectl --profile get exec web-0 -- sh --profile=none",
+    "kubectl --profile get create clusterrolebinding x --clusterrole=cluster-admin --user=me --profile=none",
+    "kubectl --profile get config view --raw --profile=none",
+    "kubectl -shttp://127.0.0.1:9/ get pods",
+    "kubectl get pods -shttp://127.0.0.1:9/",
+    "kubectl get -fhttp://127.0.0.1:9/x.yaml",
+    "kubectl get --raw /api/v1/namespaces/x/%73ecrets",
+    "kubectl get --raw /api/v1/namespaces/x/secrets%2Fdb",
+    "kubectl get pods -o go-template-file=/etc/passwd",
+    "kubectl get pods -o jsonpath-file=/proc/self/environ",
+    "kubectl get pods -o go-template --template=/etc/passwd",
+    "kubectl get pods --template=/etc/passwd",
+    "kubectl create configmap x --from-file=/proc/1/environ",
+    "kubectl get pods -o json | jq 'import \"x\" as $s {search: \"/\"}; .'",
+    "kubectl get pods | tr a-zA-Z n-za-mN-ZA-M",
+    "kubectl get pods -n '-shttp://x'",
+    "kubectl get pods -l 'a=b -s http://x'",
+    "kubectl get pods --field-selector='a=b --raw=/x'",
+    "kubectl logs deployment/web -n shop --kubeconfig=/etc/kubernetes/admin.conf",
     # odd verbs
     "kubectl GET pods",
     "kubectl Delete pod x",
@@ -139,15 +158,25 @@ DENIED = [
 
 NEEDS_APPROVAL = [
     "kubectl delete pod cart-abc -n shop",
-    "kubectl apply -n shop --dry-run=server --validate=true --selector=x --prune --all",
-    "kubectl create deployment x --image=nginx",
-    "kubectl patch deploy web -p '{\"spec\":{\"replicas\":0}}'",
-    "kubectl edit deploy web",
-    "kubectl replace --force --grace-period=0 deploy web",
+    "kubectl delete pods -n shop --field-selector=status.phase=Failed",
+    "kubectl patch deploy web -n shop -p '{\"spec\":{\"replicas\":0}}'",
+    "kubectl patch deployment web -n shop --type=json -p '[{\"op\":\"remove\",\"path\":\"/spec/x\"}]'",
     "kubectl scale deploy web --replicas=0",
     "kubectl rollout restart deployment/web -n shop",
     "kubectl rollout undo deployment/web -n shop",
-    "kubectl set image deploy/web web=nginx:evil",
+    "kubectl rollout undo deployment/web -n shop --to-revision=2",
+    "kubectl set image deploy/web web=nginx:1.27",
+    "kubectl set resources deployment/web -n shop -c web --limits=memory=1Gi",
+    "kubectl cordon node-1",
+    "kubectl uncordon node-1",
+]
+
+# Changes the typed actions do not offer: not even a human's approval runs them through the service.
+NOT_OFFERED = [
+    "kubectl apply -n shop --dry-run=server --validate=true --selector=x --prune --all",
+    "kubectl create deployment x --image=nginx",
+    "kubectl edit deploy web",
+    "kubectl replace --force --grace-period=0 deploy web",
     "kubectl label pod x a=b",
     "kubectl annotate pod x a=b",
     "kubectl exec -it web-0 -- sh",
@@ -155,49 +184,57 @@ NEEDS_APPROVAL = [
     "kubectl port-forward svc/web 8080:80",
     "kubectl proxy",
     "kubectl drain node-1 --ignore-daemonsets",
-    "kubectl cordon node-1",
     "kubectl taint nodes node-1 key=value:NoSchedule",
     "kubectl debug node/node-1 -it --image=busybox",
     "kubectl run x --image=busybox -- sleep 1",
     "kubectl delete pod x -n shop | grep deleted",
+    "kubectl set image deploy/web 'web=nginx:1 --server=http://x'",
+    "kubectl patch deploy web -n shop --patch-file=/etc/passwd",
+    "kubectl delete namespace shop",
 ]
+DENIED += NOT_OFFERED
 
 
 @pytest.mark.parametrize("command", ALLOWED)
 def test_read_only_commands_run(command: str) -> None:
-    decision = check_command(command, configured_context="prod")
+    decision = check_command(command)
     assert decision.verdict == "allowed", decision.reason
+    assert decision.call is not None and not decision.call.mutating
 
 
 @pytest.mark.parametrize("command", DENIED)
 def test_attacks_are_denied(command: str) -> None:
-    decision = check_command(command, configured_context="prod")
+    decision = check_command(command)
     assert decision.verdict == "denied", decision.reason
     assert decision.reason
-    assert decision.argvs == ()
+    assert decision.call is None
 
 
 @pytest.mark.parametrize("command", NEEDS_APPROVAL)
 def test_mutations_need_approval(command: str) -> None:
-    assert check_command(command, configured_context="prod").verdict == "needs-approval"
+    decision = check_command(command)
+    assert decision.verdict == "needs-approval", decision.reason
+    assert decision.call is not None and decision.call.mutating
 
 
 def test_the_attack_list_is_long() -> None:
-    assert len(DENIED) + len(NEEDS_APPROVAL) >= 60
+    assert len(DENIED) + len(NEEDS_APPROVAL) >= 100
 
 
 @pytest.mark.parametrize("command", NEEDS_APPROVAL)
 def test_unsafe_allow_all_lifts_approval(command: str) -> None:
-    decision = check_command(command, configured_context="prod", unsafe_allow_all=True)
+    decision = check_command(command, unsafe_allow_all=True)
     assert decision.verdict == "allowed"
     assert "BASH_TOOL_UNSAFE_ALLOW_ALL" in decision.reason
 
 
 @pytest.mark.parametrize("command", DENIED)
 def test_unsafe_allow_all_never_lifts_a_denial(command: str) -> None:
-    assert check_command(command, configured_context="prod", unsafe_allow_all=True).verdict == "denied"
+    assert check_command(command, unsafe_allow_all=True).verdict == "denied"
 
 
-def test_pipelines_are_split_into_argv_without_a_shell() -> None:
-    decision = check_command("kubectl get pods -A | grep -E 'a|b' | head -5")
-    assert decision.argvs == (("kubectl", "get", "pods", "-A"), ("grep", "-E", "a|b"), ("head", "-5"))
+def test_every_flag_is_written_by_the_service() -> None:
+    decision = check_command("kubectl get pods -n shop -l app=web -o wide --sort-by=.metadata.name")
+    assert decision.call is not None
+    assert decision.call.args() == ["get", "pods", "--namespace=shop", "--selector=app=web", "--output=wide",
+                                    "--sort-by=.metadata.name"]

@@ -34,6 +34,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# request_context keys passed through HolmesGPT's call_stream into each of our tools (app/engine/holmes_tools.py):
+# the investigation's cancel event (kills a running kubectl) and a hook streaming `tool_call` before it runs.
+CANCEL_KEY = "copilot_cancel"
+ON_START_KEY = "copilot_on_tool_start"
+
 # HolmesGPT toolsets that are on by default even with enable_all_toolsets_possible=False. We use our
 # own policy-checked kubernetes toolset instead of bash, and want no internet or planning tools.
 _BUILTINS_OFF = ("core_investigation", "internet", "connectivity_check", "bash", "skills",
@@ -183,13 +188,13 @@ class HolmesEngine:
 
     # -- investigation ---------------------------------------------------------------------------
     def investigate(self, request: EngineRequest) -> AsyncIterator[Event]:
-        def start(ai: ToolCallingLLM, cancel: threading.Event) -> Iterator[Any]:
+        def start(ai: ToolCallingLLM, cancel: threading.Event, context: dict[str, Any]) -> Iterator[Any]:
             from datetime import UTC, datetime
 
             from holmes.core.prompt import PromptComponent, build_initial_ask_messages
 
             # Token diet: HolmesGPT's own sections (~3.7k tokens on every call: intro, generic guidelines,
-            # style guide, a list of every toolset we switched off, "no log tools" although pod_logs is
+            # style guide, a list of every toolset we switched off, "no log tools" although kubectl reads logs, is
             # ours) are replaced by our additions. Kept: the instructions of enabled toolsets that have
             # them (Prometheus, MCP), and the current time in one line instead of the time-and-skills block.
             overrides = {c: c is PromptComponent.SYSTEM_PROMPT_ADDITIONS for c in PromptComponent}
@@ -201,7 +206,8 @@ class HolmesEngine:
                 request.question, None, ai.tool_executor, skills=None,
                 system_prompt_additions="\n\n".join(additions), prompt_component_overrides=overrides,
             )
-            stream: Iterator[Any] = ai.call_stream(msgs=messages, cancel_event=cancel, enable_tool_approval=True)
+            stream: Iterator[Any] = ai.call_stream(msgs=messages, cancel_event=cancel, enable_tool_approval=True,
+                                                   request_context=context)
             return stream
 
         return self._run(start, request.question, request.max_steps)
@@ -209,7 +215,7 @@ class HolmesEngine:
     def resume(self, resumption: Resumption) -> AsyncIterator[Event]:
         """Continue a paused investigation with the human's decision on one command."""
 
-        def start(ai: ToolCallingLLM, cancel: threading.Event) -> Iterator[Any]:
+        def start(ai: ToolCallingLLM, cancel: threading.Event, context: dict[str, Any]) -> Iterator[Any]:
             from holmes.core.models import ToolApprovalDecision
 
             decision = ToolApprovalDecision(
@@ -218,20 +224,30 @@ class HolmesEngine:
                 feedback=resumption.feedback or (None if resumption.approve else "The operator declined."),
             )
             stream: Iterator[Any] = ai.call_stream(
-                msgs=resumption.messages, tool_decisions=[decision], cancel_event=cancel, enable_tool_approval=True
+                msgs=resumption.messages, tool_decisions=[decision], cancel_event=cancel, enable_tool_approval=True,
+                request_context=context,
             )
             return stream
 
         return self._run(start, resumption.question, resumption.max_steps)
 
-    async def _run(self, start: Callable[[ToolCallingLLM, threading.Event], Iterator[Any]], question: str,
+    async def _run(self, start: Callable[[ToolCallingLLM, threading.Event, dict[str, Any]], Iterator[Any]],
+                   question: str,
                    max_steps: int) -> AsyncIterator[Event]:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Any] = asyncio.Queue()
         cancel = threading.Event()
+        announced: set[str] = set()  # tool calls already streamed by our tools, before they ran
 
         def put(item: Any) -> None:
             loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        def tool_started(call_id: str, tool: str, params: dict[str, Any]) -> None:
+            announced.add(call_id)
+            put(events.tool_call(call_id, tool, dict(params)))
+
+        def tool_context(cancel_event: threading.Event) -> dict[str, Any]:
+            return {CANCEL_KEY: cancel_event, ON_START_KEY: tool_started}
 
         def work() -> None:
             from holmes.core.tool_calling_llm import LLMInterruptedError, ToolCallingLLM
@@ -239,7 +255,7 @@ class HolmesEngine:
             try:
                 base = self.warm_up().result()
                 ai = ToolCallingLLM(base.tool_executor, max_steps, base.llm, tool_results_dir=None)
-                for message in start(ai, cancel):
+                for message in start(ai, cancel, tool_context(cancel)):
                     if cancel.is_set():
                         break
                     put(message)
@@ -262,6 +278,9 @@ class HolmesEngine:
                 if isinstance(item, EngineError):
                     yield events.error(item.code, item.message)
                     continue
+                if isinstance(item, Event):
+                    yield item
+                    continue
                 name, data = item.event.value, item.data
                 if name == "tool_calling_result":
                     result = data.get("result") or {}
@@ -270,7 +289,7 @@ class HolmesEngine:
                     for event in await asyncio.to_thread(self._pause, question, max_steps, data, reasons):
                         yield event
                     continue
-                for event in self._translate(name, data):
+                for event in self._translate(name, data, announced):
                     yield event
         finally:
             cancel.set()
@@ -289,7 +308,7 @@ class HolmesEngine:
         approvals = self.approvals.add(question, max_steps, list(data.get("messages") or []), calls)
         return [events.approval_required(a.id, a.tool, a.command, a.why) for a in approvals]
 
-    def _translate(self, name: str, data: dict[str, Any]) -> list[Event]:
+    def _translate(self, name: str, data: dict[str, Any], announced: set[str]) -> list[Event]:
         if name == "ai_message":
             text = strip_thinking(str(data.get("content") or ""))
             return [events.message(text)] if text else []
@@ -304,10 +323,10 @@ class HolmesEngine:
             if result.get("error") and status != "success":
                 text = f"{result['error']}\n{text}".strip() if result["error"] not in text else text
             call_id = str(data.get("tool_call_id"))
-            return [
-                events.tool_call(call_id, str(data.get("tool_name")), params),
-                events.tool_result(call_id, status, summarize_output(text), truncated),
-            ]
+            result_event = events.tool_result(call_id, status, summarize_output(text), truncated)
+            if call_id in announced:
+                return [result_event]
+            return [events.tool_call(call_id, str(data.get("tool_name")), params), result_event]
         if name == "ai_answer_end":
             costs = (data.get("metadata") or {}).get("costs") or {}
             content = str(data.get("content") or "")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from itertools import count
@@ -25,7 +26,9 @@ from app.analyzers.view import ClusterView
 from app.events import Event, summarize_output
 from app.runbooks import Runbook, RunbookSet, RunbookStore
 from app.select import Selection
-from app.targets import Targets, explicit_namespace, extract_targets, placeholders
+from app.targets import Targets, explicit_namespace, extract_targets
+from app.tools.command_text import NotATypedCall
+from app.tools.kube_calls import KubeCall
 from app.tools.kubectl import CommandResult, KubectlRunner
 
 log = logging.getLogger(__name__)
@@ -72,8 +75,12 @@ class RunbookRequest:
 class Step:
     runbook: str
     title: str
-    command: str | None = None
+    call: KubeCall | None = None  # a typed read, its placeholders filled and validated
     promql: str | None = None
+
+    @property
+    def command(self) -> str | None:
+        return self.call.display() if self.call is not None else None
 
 
 @dataclass
@@ -113,15 +120,23 @@ def plan_steps(runbooks: list[Runbook], targets: Targets) -> tuple[list[Step], l
     seen: set[str] = set()
     for runbook in runbooks:
         for step in runbook.diagnostics:
-            text = step.command or step.promql or ""
-            filled = targets.fill(text)
-            if filled is None or filled in seen:
+            if step.promql is not None:
+                filled = targets.fill(step.promql)
+                if filled is not None and filled not in seen:
+                    seen.add(filled)
+                    queries.append(Step(runbook.id, step.title, promql=filled))
                 continue
-            seen.add(filled)
-            if step.promql:
-                queries.append(Step(runbook.id, step.title, promql=filled))
-            else:
-                (targeted if placeholders(text) else generic).append(Step(runbook.id, step.title, command=filled))
+            if step.call is None:
+                continue
+            try:  # values go into single validated fields: a target can never add a flag or a word
+                call = step.call.fill(dict(targets.values))
+            except NotATypedCall:
+                continue
+            shown = call.display()
+            if shown in seen:
+                continue
+            seen.add(shown)
+            (targeted if step.call.placeholders else generic).append(Step(runbook.id, step.title, call=call))
     return (targeted + generic)[:MAX_KUBECTL_STEPS], queries[:MAX_PROMQL_STEPS]
 
 
@@ -236,23 +251,40 @@ class RunbookEngine:
     async def _run_steps(self, steps: list[Step], queries: list[Step], ids: _Ids) -> AsyncIterator[Event]:
         """Start every step at once; report them in plan order as each one finishes."""
         runner = self.runner
-        tasks = []
-        if runner is not None:
-            tasks = [(step, "kubectl", asyncio.create_task(asyncio.to_thread(runner.run, step.command or "")))
-                     for step in steps]
         promql = self.promql
+        cancel = threading.Event()  # set when the client leaves: running kubectl processes are killed
+        planned: list[tuple[Step, str]] = []
+        if runner is not None:
+            planned += [(step, "kubectl") for step in steps if step.call is not None]
         if promql is not None:
-            tasks += [(step, "prometheus", asyncio.create_task(asyncio.to_thread(promql, step.promql or "")))
-                      for step in queries]
+            planned += [(step, "prometheus") for step in queries]
+        tasks: list[tuple[str, asyncio.Task[CommandResult]]] = []
         try:
-            for step, tool, task in tasks:
-                call = ids.next(tool)
-                shown = step.command if tool == "kubectl" else step.promql
-                yield events.tool_call(call, tool, {"command": shown, "runbook": step.runbook, "title": step.title})
+            # Each tool_call is streamed before its tool starts; the steps then run concurrently.
+            for step, tool in planned:
+                call_id = ids.next(tool)
+                if step.call is not None and runner is not None:
+                    args = {"verb": step.call.verb, **step.call.model_dump(exclude_defaults=True),
+                            "command": step.command, "runbook": step.runbook, "title": step.title}
+                    yield events.tool_call(call_id, tool, args)
+                    work = asyncio.to_thread(_run_read, runner, step.call, cancel)
+                else:
+                    assert promql is not None
+                    yield events.tool_call(call_id, tool, {"command": step.promql, "runbook": step.runbook,
+                                                           "title": step.title})
+                    work = asyncio.to_thread(promql, step.promql or "")
+                tasks.append((call_id, asyncio.create_task(work)))
+            for call_id, task in tasks:
                 result = await task
-                yield events.tool_result(call, result.status, summarize_output(result.output), result.truncated)
+                yield events.tool_result(call_id, result.status, summarize_output(result.output), result.truncated)
         finally:
-            for _, _, task in tasks:
+            cancel.set()
+            for _, task in tasks:
                 task.cancel()
         if queries and promql is None:
             yield events.message(f"Skipped {len(queries)} PromQL step(s): PROMETHEUS_URL is not set.")
+
+
+def _run_read(runner: KubectlRunner, call: KubeCall, cancel: threading.Event) -> CommandResult:
+    # Runbook diagnostics are reads (checked at load); an action here would still only pause for approval.
+    return runner.run(call, cancel=cancel)

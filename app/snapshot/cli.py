@@ -1,4 +1,4 @@
-"""`snapshot` CLI: serve a snapshot directory as a read-only API server, or capture a live cluster."""
+"""`snapshot` CLI: serve a snapshot directory as an API server (read-only or writable in memory), or capture one."""
 
 from __future__ import annotations
 
@@ -27,11 +27,13 @@ def serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any free port).")] = 0,
     kubeconfig: Annotated[Path | None, typer.Option(help=_KUBECONFIG_OUT)]
     = None,
+    writable: Annotated[bool, typer.Option(
+        "--writable", help="Apply writes in memory (never to SNAPSHOT_DIR) and record them.")] = False,
 ) -> None:
-    """Serve SNAPSHOT_DIR as a read-only Kubernetes API on 127.0.0.1 until Ctrl-C."""
+    """Serve SNAPSHOT_DIR as a Kubernetes API on 127.0.0.1 until Ctrl-C (read-only unless --writable)."""
     console = Console(soft_wrap=True)
     try:
-        running = start_snapshot_server(snapshot_dir, port=port, kubeconfig_path=kubeconfig)
+        running = start_snapshot_server(snapshot_dir, port=port, kubeconfig_path=kubeconfig, writable=writable)
     except SnapshotError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -41,7 +43,11 @@ def serve(
     manifest = running.snapshot.manifest
     console.print(f"Serving snapshot [bold]{snapshot_dir}[/bold] (context {manifest.source_context}, "
                   f"Kubernetes {manifest.kubernetes_version}, captured {format_time(manifest.captured_at)})")
-    console.print(f"API server: {running.url}   (read-only; ages are relative to the capture time)")
+    mode = "writable in memory" if writable else "read-only"
+    console.print(f"API server: {running.url}   ({mode}; ages are relative to the capture time)")
+    if writable:
+        console.print(f"Writes are applied in memory only and recorded: {running.url}/_snapshot/writes "
+                      f"(DELETE it to clear; POST {running.url}/_snapshot/reset to start over)", highlight=False)
     console.print(f"Kubeconfig: {running.kubeconfig}\n")
     console.print(f"  export KUBECONFIG={running.kubeconfig}\n  kubectl get pods -A\n", highlight=False)
     console.print("Press Ctrl-C to stop.")

@@ -9,6 +9,8 @@ from app.snapshot.store import Snapshot, format_time
 
 Obj = dict[str, Any]
 READ_VERBS = ["get", "list", "watch"]
+WRITE_VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
+SUBRESOURCE_WRITE_VERBS = ["get", "patch", "update"]
 
 
 def version_info(snapshot: Snapshot) -> Obj:
@@ -56,22 +58,26 @@ def api_group(snapshot: Snapshot, group: str) -> Obj | None:
     return {"kind": "APIGroup", "apiVersion": "v1", **_group_doc(group, versions)}
 
 
-def resource_list(snapshot: Snapshot, group: str, version: str) -> Obj | None:
+def resource_list(snapshot: Snapshot, group: str, version: str, writable: bool = False) -> Obj | None:
     matching = [rt for rt in served_resources(snapshot) if rt.group == group and rt.version == version]
     if not matching:
         return None
     entries: list[Obj] = []
     for rt in matching:
         entry: Obj = {"name": rt.name, "singularName": rt.singular, "namespaced": rt.namespaced,
-                      "kind": rt.kind, "verbs": READ_VERBS}
+                      "kind": rt.kind, "verbs": WRITE_VERBS if writable and rt.group != METRICS_GROUP
+                      else READ_VERBS}
         if rt.short_names:
             entry["shortNames"] = list(rt.short_names)
         if rt.categories:
             entry["categories"] = list(rt.categories)
         entries.append(entry)
         for sub in rt.subresources:
-            entries.append({"name": f"{rt.name}/{sub}", "singularName": "", "namespaced": rt.namespaced,
-                            "kind": rt.kind, "verbs": ["get"]})
+            entry = {"name": f"{rt.name}/{sub}", "singularName": "", "namespaced": rt.namespaced,
+                     "kind": rt.kind, "verbs": SUBRESOURCE_WRITE_VERBS if writable and sub != "log" else ["get"]}
+            if sub == "scale":  # kubectl scale finds the Scale kind here
+                entry.update(group="autoscaling", version="v1", kind="Scale")
+            entries.append(entry)
     group_version = f"{group}/{version}" if group else version
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version,
             "resources": entries}
@@ -98,3 +104,32 @@ def not_found(resource: ResourceType | None, name: str, plural: str = "") -> Obj
     if resource.group:
         details["group"] = resource.group
     return status(404, "NotFound", f'{qualified} "{name}" not found', details)
+
+
+def openapi_root(snapshot: Snapshot) -> Obj:
+    """/openapi/v3: one document per group-version (kubectl create fetches it to learn that the server
+    validates fields itself, instead of failing on a missing schema)."""
+    paths: Obj = {}
+    for rt in served_resources(snapshot):
+        prefix = f"apis/{rt.group}/{rt.version}" if rt.group else f"api/{rt.version}"
+        paths[prefix] = {"serverRelativeURL": f"/openapi/v3/{prefix}?hash={snapshot.manifest.minor}"}
+    return {"paths": paths}
+
+
+def openapi_group_version(snapshot: Snapshot, group: str, version: str) -> Obj | None:
+    """The PATCH operations of one group-version, with the query parameters the server understands."""
+    matching = [rt for rt in served_resources(snapshot) if rt.group == group and rt.version == version]
+    if not matching:
+        return None
+    parameters = [{"name": name, "in": "query", "schema": {"type": "string"}}
+                  for name in ("dryRun", "fieldManager", "fieldValidation")]
+    paths: Obj = {}
+    for rt in matching:
+        prefix = f"/apis/{group}/{version}" if group else f"/api/{version}"
+        scope = "/namespaces/{namespace}" if rt.namespaced else ""
+        paths[f"{prefix}{scope}/{rt.name}/{{name}}"] = {"patch": {
+            "x-kubernetes-group-version-kind": {"group": group, "version": version, "kind": rt.kind},
+            "x-kubernetes-action": "patch", "parameters": parameters,
+            "responses": {"200": {"description": "OK"}}}}
+    info = {"title": "Kubernetes snapshot", "version": snapshot.manifest.kubernetes_version}
+    return {"openapi": "3.0.0", "info": info, "paths": paths, "components": {"schemas": {}}}

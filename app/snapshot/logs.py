@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from app.snapshot.errors import QueryError
 from app.snapshot.store import parse_time
 
 _TIMESTAMP = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})) (.*)$", re.S)
 
 
-class LogRequestError(ValueError):
+class LogRequestError(QueryError):
     """A log request the kubelet would refuse with 400 Bad Request."""
 
 
@@ -38,16 +40,43 @@ def _int_param(params: dict[str, str], name: str) -> int | None:
         raise LogRequestError(f"{name}: invalid integer {value!r}") from exc
 
 
+def bool_param(params: Mapping[str, str], name: str) -> bool:
+    """Go's strconv.ParseBool, which the API server uses: anything else is a 400."""
+    value = params.get(name)
+    if value in (None, ""):
+        return False
+    if value in ("1", "t", "T", "true", "TRUE", "True"):
+        return True
+    if value in ("0", "f", "F", "false", "FALSE", "False"):
+        return False
+    raise LogRequestError(f"{name}: invalid boolean {value!r}")
+
+
 def parse_log_options(params: dict[str, str]) -> LogOptions:
-    return LogOptions(
+    options = LogOptions(
         container=params.get("container") or None,
-        previous=params.get("previous", "false").lower() == "true",
-        timestamps=params.get("timestamps", "false").lower() == "true",
+        previous=bool_param(params, "previous"),
+        timestamps=bool_param(params, "timestamps"),
         tail_lines=_int_param(params, "tailLines"),
         limit_bytes=_int_param(params, "limitBytes"),
         since_seconds=_int_param(params, "sinceSeconds"),
         since_time=params.get("sinceTime") or None,
     )
+    bool_param(params, "follow")
+    if options.tail_lines is not None and options.tail_lines < 0:
+        raise LogRequestError("tailLines: Invalid value: must be greater than or equal to 0")
+    if options.limit_bytes is not None and options.limit_bytes < 1:
+        raise LogRequestError("limitBytes: Invalid value: must be greater than 0")
+    if options.since_seconds is not None and options.since_seconds < 1:
+        raise LogRequestError("sinceSeconds: Invalid value: must be greater than 0")
+    if options.since_seconds is not None and options.since_time is not None:
+        raise LogRequestError("at most one of `sinceTime` or `sinceSeconds` may be specified")
+    if options.since_time is not None:
+        try:
+            parse_time(options.since_time)
+        except ValueError as exc:
+            raise LogRequestError(f"sinceTime: invalid RFC 3339 time {options.since_time!r}") from exc
+    return options
 
 
 def choose_container(pod: dict[str, Any], requested: str | None) -> str:

@@ -127,7 +127,23 @@ class Snapshot:
         return None
 
     def log_file(self, namespace: str, pod: str, container: str, previous: bool) -> Path | None:
-        return self.logs.get((namespace, pod, container, previous))
+        """The stored log, if any; checked again at read time in case a symlink was planted since loading."""
+        path = self.logs.get((namespace, pod, container, previous))
+        return path if path is not None and inside(self.root, path) else None
+
+
+def inside(root: Path, path: Path) -> bool:
+    """Whether `path`, with every symlink followed, stays inside the snapshot directory `root`."""
+    try:
+        return path.resolve(strict=True).is_relative_to(root.resolve(strict=True))
+    except (OSError, RuntimeError):  # missing, or a symlink loop
+        return False
+
+
+def _checked(root: Path, path: Path) -> Path:
+    if not inside(root, path):
+        raise SnapshotError(f"{path}: leads out of the snapshot directory (a symlink?); refusing to read it")
+    return path
 
 
 # -- loading ---------------------------------------------------------------------------------------
@@ -150,6 +166,7 @@ def load_manifest(root: Path) -> Manifest:
     path = next((root / name for name in MANIFEST_NAMES if (root / name).is_file()), None)
     if path is None:
         raise SnapshotError(f"{root}: not a snapshot directory (no manifest.yaml)")
+    _checked(root, path)
     raw = _read_structured(path)
     if not isinstance(raw, dict):
         raise SnapshotError(f"{path}: expected a mapping with capturedAt and kubernetesVersion")
@@ -201,7 +218,8 @@ def _object_files(root: Path) -> list[Path]:
     directory = root / "objects"
     if not directory.is_dir():
         raise SnapshotError(f"{root}: no objects/ directory (put `kubectl get ... -o json` files there)")
-    return sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix in _OBJECT_SUFFIXES)
+    _checked(root, directory)
+    return sorted(_checked(root, p) for p in directory.rglob("*") if p.is_file() and p.suffix in _OBJECT_SUFFIXES)
 
 
 def _resource_type(known: dict[tuple[str, str], ResourceType], obj: Obj) -> ResourceType:
@@ -288,6 +306,7 @@ def _load_metrics(root: Path, name: str, kind: str) -> list[Obj]:
     path = root / "metrics" / name
     if not path.is_file():
         return []
+    _checked(root, path)
     document = _read_structured(path)
     items = document.get("items") if isinstance(document, dict) else None
     if not isinstance(items, list):
@@ -306,6 +325,7 @@ def _index_logs(root: Path) -> dict[tuple[str, str, str, bool], Path]:
     if not directory.is_dir():
         return logs
     for path in directory.glob("*/*/*.log"):
+        _checked(root, path)
         namespace, pod = path.parent.parent.name, path.parent.name
         previous = path.name.endswith(".previous.log")
         container = path.name[: -len(".previous.log")] if previous else path.name[: -len(".log")]

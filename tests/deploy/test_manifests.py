@@ -134,7 +134,7 @@ def test_secret_example_names_every_key_and_the_real_one_is_git_ignored() -> Non
     secret = one(load_file(DEPLOY / "secrets" / "core.yaml.example"), "Secret")
     assert secret["metadata"]["name"] == "aiops-core"
     assert set(secret["stringData"]) == {"DEEPSEEK_API_KEY", "LLM_API_KEY", "LLM_MODEL", "LLM_API_BASE",
-                                         "API_TOKEN"}
+                                         "API_TOKEN", "APPROVER_TOKEN"}
     ignored = subprocess.run(["git", "check-ignore", "-q", "deploy/secrets/core.yaml"], cwd=ROOT)
     assert ignored.returncode == 0
 

@@ -69,11 +69,12 @@ def test_no_seeded_secret_reaches_the_llm_or_the_stream(
     pod = next(p.name for p in (seeded_snapshot / "logs" / "shop").iterdir() if p.name.startswith("cart-"))
     fake_llm.script(
         tool_calls([
-            ("kubectl", {"command": f"kubectl get pod {pod} -n shop -o yaml"}),
-            ("kubectl", {"command": f"kubectl describe pod {pod} -n shop"}),
-            ("pod_logs", {"namespace": "shop", "pod": pod, "previous": True}),
-            ("kubectl", {"command": "kubectl get configmap cart-settings -n shop -o json"}),
-            ("kubectl", {"command": "kubectl get events -n shop -o wide"}),
+            ("kubectl", {"verb": "get", "kind": "pod", "name": pod, "namespace": "shop", "output": "yaml"}),
+            ("kubectl", {"verb": "describe", "kind": "pod", "name": pod, "namespace": "shop"}),
+            ("kubectl", {"verb": "logs", "name": pod, "namespace": "shop", "previous": True}),
+            ("kubectl", {"verb": "get", "kind": "configmap", "name": "cart-settings", "namespace": "shop",
+                         "output": "json"}),
+            ("kubectl", {"verb": "events", "namespace": "shop"}),
         ]),
         text("done"),
     )
@@ -81,7 +82,7 @@ def test_no_seeded_secret_reaches_the_llm_or_the_stream(
     with ServerThread(create_app(settings)) as server:
         events = sse_events(server.url, {"q": f"why is {pod} crashing? my api_key={SEEDED['url']}x"})
     assert kinds(events)[-1] == "done"
-    statuses = [result["status"] for _, result in calls_of(events, "kubectl") + calls_of(events, "pod_logs")]
+    statuses = [result["status"] for _, result in calls_of(events, "kubectl")]
     assert statuses == ["success"] * 5  # the model really read all of it
     sent = json.dumps(fake_llm.requests, ensure_ascii=False)
     streamed = json.dumps(events, ensure_ascii=False)
@@ -111,8 +112,9 @@ def test_planted_instructions_do_not_lead_to_a_mutation(
     pod = next(p.name for p in (seeded_snapshot / "logs" / "shop").iterdir() if p.name.startswith("cart-"))
     # A model that falls for the injection in the logs and tries to obey it.
     fake_llm.script(
-        tool_call("pod_logs", {"namespace": "shop", "pod": pod, "previous": True}),
-        tool_call("kubectl", {"command": "kubectl delete namespace shop"}),
+        tool_call("kubectl", {"verb": "logs", "name": pod, "namespace": "shop", "previous": True}),
+        tool_call("kubectl_action", {"action": "delete_namespace", "name": "shop"}),
+        tool_call("kubectl_action", {"action": "scale", "name": "cart", "namespace": "shop", "replicas": 0}),
     )
     settings = llm_settings(tmp_path, fake_llm, cluster_snapshot=seeded_snapshot)
     with ServerThread(create_app(settings)) as server:
@@ -124,9 +126,11 @@ def test_planted_instructions_do_not_lead_to_a_mutation(
     assert log_message["role"] == "tool"
     assert log_message["content"].startswith('<tool-output id="')
     assert INJECTION in log_message["content"]
-    # ...and when it obeyed anyway, nothing ran: the delete waits for a human.
-    [(_, result)] = calls_of(events, "kubectl")
-    assert result["status"] == "approval_required"
+    # ...and when it obeyed anyway, nothing ran: there is no "delete namespace" to call, and the scale-down
+    # it tried next waits for a human.
+    [(_, refused), (_, paused)] = calls_of(events, "kubectl_action")
+    assert refused["status"] == "error" and "action must be one of" in refused["summary"]
+    assert paused["status"] == "approval_required"
     assert kinds(events)[-2:] == ["approval_required", "done"]
 
 

@@ -112,7 +112,7 @@ def test_tools_lists_prometheus_and_every_mcp_server(engine_service: str) -> Non
     listed = httpx.get(f"{engine_service}/tools", timeout=30).json()["toolsets"]
     clash = [t for t in listed if t["name"] == "kubernetes" and t["status"] == "failed"]
     assert len(clash) == 1 and "taken by a built-in toolset" in clash[0]["error"]
-    assert tools["kubernetes"]["tools"] == ["kubectl", "pod_logs"]  # ours is untouched
+    assert tools["kubernetes"]["tools"] == ["kubectl", "kubectl_action"]  # ours is untouched
     assert tools["websocket"]["status"] == "failed"
     assert "mode 'websocket' is not supported" in tools["websocket"]["error"]
 

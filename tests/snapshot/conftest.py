@@ -21,6 +21,10 @@ class Kubectl:
     home: Path
 
     def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return self.run_input(None, *args)
+
+    def run_input(self, stdin: str | None, *args: str) -> subprocess.CompletedProcess[str]:
+        """kubectl with `stdin` as its standard input (`-f -`)."""
         env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
         env["HOME"] = str(self.home)
         command = [
@@ -31,10 +35,14 @@ class Kubectl:
             str(self.home / "cache"),
             *args,
         ]
-        return subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, check=False)
+        return subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=60, env=env,
+                              check=False)
 
     def ok(self, *args: str) -> str:
-        result = self(*args)
+        return self.ok_input(None, *args)
+
+    def ok_input(self, stdin: str | None, *args: str) -> str:
+        result = self.run_input(stdin, *args)
         assert result.returncode == 0, f"kubectl {' '.join(args)} failed: {result.stderr}"
         return result.stdout
 

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from app.snapshot.cli import snapshot_app
@@ -25,7 +26,8 @@ def test_serve_bad_directory_is_a_clear_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
-def test_serve_until_ctrl_c(tmp_path: Path) -> None:
+@pytest.mark.parametrize("writable", [False, True], ids=["read-only", "writable"])
+def test_serve_until_ctrl_c(tmp_path: Path, writable: bool) -> None:
     kubeconfig = tmp_path / "kubeconfig"
     env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
     process = subprocess.Popen(
@@ -37,6 +39,7 @@ def test_serve_until_ctrl_c(tmp_path: Path) -> None:
             str(DEMO),
             "--kubeconfig",
             str(kubeconfig),
+            *(["--writable"] if writable else []),
         ],
         cwd=REPO,
         env=env,
@@ -52,12 +55,16 @@ def test_serve_until_ctrl_c(tmp_path: Path) -> None:
         assert kubeconfig.exists(), "serve did not write the kubeconfig"
         out = Kubectl(kubeconfig, tmp_path)("get", "nodes", "-o", "name")
         assert out.stdout.split() == ["node/worker-1", "node/worker-2", "node/worker-3"]
+        cordon = Kubectl(kubeconfig, tmp_path)("cordon", "worker-1")  # kubectl exits 0 either way
+        assert ("node/worker-1 cordoned" in cordon.stdout) is writable, cordon.stderr
+        assert ("read-only snapshot" in cordon.stderr) is not writable
     finally:
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=20)
     assert process.returncode == 0, output
     assert f"export KUBECONFIG={kubeconfig}" in output and "kubectl get pods -A" in output
     assert "Traceback" not in output
+    assert ("/_snapshot/writes" in output) is writable and ("writable in memory" in output) is writable
 
 
 def test_capture_command(demo_server: RunningSnapshot, tmp_path: Path) -> None:

@@ -131,3 +131,58 @@ def test_running_server_context_manager(tmp_path: Path) -> None:
         assert running.url.startswith("http://127.0.0.1:") and running.port > 0
         assert running.url in kubeconfig.read_text()
     assert not kubeconfig.exists()  # the temp kubeconfig goes away with the server
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"sinceTime": "yesterday"}, "sinceTime: invalid RFC 3339 time"),
+    ({"sinceTime": "2026-13-45T99:00:00Z"}, "sinceTime: invalid RFC 3339 time"),
+    ({"sinceSeconds": "0"}, "sinceSeconds: Invalid value"),
+    ({"sinceSeconds": "x"}, "sinceSeconds: invalid integer"),
+    ({"sinceSeconds": "5", "sinceTime": "2026-11-18T09:00:00Z"}, "at most one of"),
+    ({"tailLines": "-3"}, "tailLines: Invalid value"),
+    ({"limitBytes": "0"}, "limitBytes: Invalid value"),
+    ({"previous": "maybe"}, "previous: invalid boolean"),
+    ({"timestamps": "yes"}, "timestamps: invalid boolean"),
+])
+def test_bad_log_query_values_are_400(http: TestClient, params: dict[str, str], message: str) -> None:
+    response = http.get("/api/v1/namespaces/shop/pods/frontend-nhbvjhtqvn-hnwh2/log", params=params)
+    assert response.status_code == 400, response.text
+    assert response.json()["reason"] == "BadRequest" and message in response.json()["message"]
+
+
+def test_good_since_time_still_filters(http: TestClient) -> None:
+    base = "/api/v1/namespaces/shop/pods/frontend-nhbvjhtqvn-hnwh2/log"
+    recent = http.get(base, params={"sinceTime": "2026-11-18T09:40:27Z"}).text.splitlines()
+    assert 0 < len(recent) < len(http.get(base).text.splitlines())
+
+
+@pytest.mark.parametrize("params", [{"limit": "lots"}, {"includeObject": "Everything"}, {"watch": "sure"},
+                                    {"timeoutSeconds": "-1"}, {"resourceVersion": "abc"}])
+def test_bad_list_query_values_are_400(http: TestClient, params: dict[str, str]) -> None:
+    response = http.get("/api/v1/namespaces/shop/pods", params=params, headers={"accept": TABLE})
+    assert response.status_code == 400 and response.json()["kind"] == "Status"
+
+
+def test_read_only_mode_records_refused_writes(tmp_path: Path) -> None:
+    app = create_snapshot_app(load_snapshot(DEMO))
+    client = TestClient(app)
+    response = client.patch("/apis/apps/v1/namespaces/shop/deployments/cart/scale", json={"spec": {"replicas": 0}},
+                            headers={"content-type": "application/merge-patch+json"})
+    assert response.status_code == 405
+    (write,) = app.state.snapshot_api.writes.records()
+    assert (write.method, write.status, write.applied, write.body) == ("PATCH", 405, False, {"spec": {"replicas": 0}})
+    record = client.get("/_snapshot/writes").json()
+    assert record["writable"] is False and record["count"] == 1
+    apps = {r["name"]: r for r in client.get("/apis/apps/v1").json()["resources"]}
+    assert apps["deployments"]["verbs"] == ["get", "list", "watch"]
+    assert client.get("/apis/apps/v1/namespaces/shop/deployments/cart").json()["spec"]["replicas"] == 1
+
+
+def test_openapi_v3_names_the_patch_parameters(http: TestClient) -> None:
+    root = http.get("/openapi/v3").json()["paths"]
+    assert "api/v1" in root and "apis/apps/v1" in root
+    doc = http.get(root["apis/apps/v1"]["serverRelativeURL"]).json()
+    patch = doc["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"]
+    assert patch["x-kubernetes-group-version-kind"] == {"group": "apps", "version": "v1", "kind": "Deployment"}
+    assert {p["name"] for p in patch["parameters"]} >= {"dryRun", "fieldValidation"}
+    assert http.get("/openapi/v3/apis/nosuch/v1").status_code == 404

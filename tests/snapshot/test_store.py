@@ -17,7 +17,7 @@ from tests.snapshot.conftest import DEMO
 def _snapshot(
     tmp_path: Path, manifest: str = "capturedAt: 2026-01-02T03:04:05Z\nkubernetesVersion: v1.30.2\n"
 ) -> Path:
-    (tmp_path / "objects").mkdir()
+    (tmp_path / "objects").mkdir(parents=True)
     (tmp_path / "manifest.yaml").write_text(manifest)
     return tmp_path
 
@@ -139,3 +139,55 @@ def test_selectors() -> None:
         "status.phase",
         "spec.nodeName",
     ]
+
+
+def _outside_file(tmp_path: Path, text: str) -> Path:
+    outside = tmp_path / "outside"
+    outside.mkdir(exist_ok=True)
+    target = outside / "secret.txt"
+    target.write_text(text)
+    return target
+
+
+@pytest.mark.parametrize("where", ["objects/evil.json", "metrics/pods.json", "logs/shop/web/app.log",
+                                   "manifest.yaml"])
+def test_symlinks_out_of_the_snapshot_are_refused(tmp_path: Path, where: str) -> None:
+    root = _snapshot(tmp_path / "snap")
+    target = _outside_file(tmp_path, '{"kind": "List", "apiVersion": "v1", "items": []}')
+    link = root / where
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.unlink(missing_ok=True)
+    link.symlink_to(target)
+    with pytest.raises(SnapshotError, match="leads out of the snapshot directory"):
+        load_snapshot(root)
+
+
+def test_symlinked_directories_out_of_the_snapshot_are_refused(tmp_path: Path) -> None:
+    root = _snapshot(tmp_path / "snap")
+    target = _outside_file(tmp_path, "line\n")
+    (root / "logs" / "shop").mkdir(parents=True)
+    (root / "logs" / "shop" / "web").symlink_to(target.parent)  # logs/shop/web/secret.txt is not *.log
+    (target.parent / "app.log").write_text("outside\n")
+    with pytest.raises(SnapshotError, match="leads out of the snapshot directory"):
+        load_snapshot(root)
+
+
+def test_symlinks_inside_the_snapshot_are_fine(tmp_path: Path) -> None:
+    root = _snapshot(tmp_path / "snap")
+    (root / "logs" / "shop" / "web").mkdir(parents=True)
+    (root / "logs" / "shop" / "web" / "app.log").write_text("hello\n")
+    (root / "logs" / "shop" / "web" / "app.previous.log").symlink_to(root / "logs" / "shop" / "web" / "app.log")
+    snapshot = load_snapshot(root)
+    assert snapshot.log_file("shop", "web", "app", previous=True) is not None
+
+
+def test_a_log_swapped_for_a_symlink_after_loading_is_not_served(tmp_path: Path) -> None:
+    root = _snapshot(tmp_path / "snap")
+    log = root / "logs" / "shop" / "web" / "app.log"
+    log.parent.mkdir(parents=True)
+    log.write_text("hello\n")
+    snapshot = load_snapshot(root)
+    assert snapshot.log_file("shop", "web", "app", previous=False) == log
+    log.unlink()
+    log.symlink_to(_outside_file(tmp_path, "S3CRET\n"))
+    assert snapshot.log_file("shop", "web", "app", previous=False) is None

@@ -12,8 +12,9 @@ import uvicorn
 class ServerThread:
     def __init__(self, app: Any) -> None:
         self.app = app
+        # proxy_headers off, as `serve` runs it: the app decides whom to believe (app/proxies.py).
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on",
-                                timeout_graceful_shutdown=5)
+                                timeout_graceful_shutdown=5, proxy_headers=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

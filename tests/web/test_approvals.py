@@ -10,17 +10,18 @@ import httpx
 from tests.support.fake_llm import FakeLLM, text, tool_call
 from tests.web.conftest import Browser, ask, wait_done
 
-RESTART = "kubectl rollout restart deployment/cart -n shop"
+RESTART = {"action": "rollout_restart", "name": "cart", "namespace": "shop"}
+RESTART_SHOWN = "kubectl rollout restart deployment/cart -n shop"
 
 
 def pause(browser: Browser, url: str, fake: FakeLLM) -> None:
-    fake.script(tool_call("kubectl", {"command": RESTART}, content="The config is stale; restarting."))
+    fake.script(tool_call("kubectl_action", RESTART, content="The config is stale; restarting."))
     browser.page.goto(f"{url}/")
     ask(browser, url, "restart the cart deployment", mode="llm")
     wait_done(browser)
     card = browser.page.locator(".item-approval")
-    assert RESTART in card.locator("code.mono").inner_text()
-    assert "needs approval" in card.inner_text()
+    assert RESTART_SHOWN in card.locator("code.mono").inner_text()
+    assert "changes the cluster" in card.inner_text()
     assert browser.page.locator(".item-tool .status-approval_required").count() == 1
 
 
@@ -80,7 +81,7 @@ def test_pending_approvals_are_listed_and_decided_there(llm_service: str, fake_l
     card = page.locator("#approvals-list .item-approval")
     card.wait_for()
     assert card.count() == 1
-    assert RESTART in card.inner_text()
+    assert RESTART_SHOWN in card.inner_text()
     browser.screenshot("approvals-pending")
     fake_llm.script(text("Declined from the list; nothing was changed."))
     card.locator("button.decline").click()

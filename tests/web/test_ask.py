@@ -62,7 +62,7 @@ def test_ask_in_chinese_follows_the_browser_language(service: str, open_browser:
 
 def test_stop_cancels_the_investigation(llm_service: str, fake_llm: FakeLLM,
                                         open_browser: Callable[..., Browser]) -> None:
-    fake_llm.script(tool_call("kubectl", {"command": "kubectl get pods -n shop"}, content="Looking at the pods."),
+    fake_llm.script(tool_call("kubectl", {"verb": "get", "kind": "pods", "namespace": "shop"}, content="Looking at the pods."),
                     text("This answer comes too late.", delay_s=6))
     browser = open_browser()
     page = browser.page
