@@ -10,6 +10,8 @@ import httpx
 from tests.support.fake_llm import FakeLLM, text, tool_call
 from tests.web.conftest import Browser, ask, investigation_id, wait_done
 
+GET_PODS = {"verb": "get", "kind": "pods", "namespace": "shop"}
+
 
 def test_ask_in_english_shows_the_timeline_and_the_answer(service: str, open_browser: Callable[..., Browser]) -> None:
     browser = open_browser(locale="en-US")
@@ -62,7 +64,7 @@ def test_ask_in_chinese_follows_the_browser_language(service: str, open_browser:
 
 def test_stop_cancels_the_investigation(llm_service: str, fake_llm: FakeLLM,
                                         open_browser: Callable[..., Browser]) -> None:
-    fake_llm.script(tool_call("kubectl", {"verb": "get", "kind": "pods", "namespace": "shop"}, content="Looking at the pods."),
+    fake_llm.script(tool_call("kubectl", GET_PODS, content="Looking at the pods."),
                     text("This answer comes too late.", delay_s=6))
     browser = open_browser()
     page = browser.page

@@ -10,10 +10,12 @@ from tests.support.fake_llm import FakeLLM, text, tool_call
 from tests.web.blip import BlipProxy
 from tests.web.conftest import Browser, ask, investigation_id, wait_done
 
+GET_PODS = {"verb": "get", "kind": "pods", "namespace": "shop"}
+
 
 def test_resume_after_a_network_blip(llm_service: str, fake_llm: FakeLLM,
                                      open_browser: Callable[..., Browser]) -> None:
-    fake_llm.script(tool_call("kubectl", {"verb": "get", "kind": "pods", "namespace": "shop"}, content="Looking at the pods."),
+    fake_llm.script(tool_call("kubectl", GET_PODS, content="Looking at the pods."),
                     text("The cart pod crashes: DATABASE_URL is missing.", delay_s=3))
     service = urllib.parse.urlsplit(llm_service)
     with BlipProxy(service.hostname or "127.0.0.1", service.port or 80) as proxy:
