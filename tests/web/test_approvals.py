@@ -3,15 +3,31 @@ in the same timeline; pending approvals are listed (with a count in the navigati
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
+import pytest
 
+from app.main import create_app
+from tests.support.app import llm_settings
 from tests.support.fake_llm import FakeLLM, text, tool_call
+from tests.support.server import ServerThread
 from tests.web.conftest import Browser, ask, wait_done
 
 RESTART = {"action": "rollout_restart", "name": "cart", "namespace": "shop"}
 RESTART_SHOWN = "kubectl rollout restart deployment/cart -n shop"
+
+
+APPROVER = "approver-token-0123456789"
+VIEWER = "viewer-token-0123456789"
+
+
+@pytest.fixture
+def writable_service(tmp_path: Path, fake_llm: FakeLLM) -> Iterator[str]:
+    """The scripted LLM against a writable copy of the demo snapshot: approved changes really apply."""
+    with ServerThread(create_app(llm_settings(tmp_path, fake_llm, cluster_snapshot_writable=True))) as server:
+        yield server.url
 
 
 def pause(browser: Browser, url: str, fake: FakeLLM) -> None:
@@ -26,22 +42,24 @@ def pause(browser: Browser, url: str, fake: FakeLLM) -> None:
 
 
 def test_approve_runs_the_command_and_the_stream_continues_in_place(
-        llm_service: str, fake_llm: FakeLLM, open_browser: Callable[..., Browser]) -> None:
+        writable_service: str, fake_llm: FakeLLM, open_browser: Callable[..., Browser]) -> None:
     browser = open_browser()
     page = browser.page
+    llm_service = writable_service
     pause(browser, llm_service, fake_llm)
     page.locator("#approvals-count").wait_for()
     assert page.locator("#approvals-count").inner_text() == "1"
     browser.screenshot("approval-required")
-    fake_llm.script(text("Restart attempted; the snapshot is read-only so it was refused."))
+    fake_llm.script(text("Restarted the cart deployment."))
     page.locator(".item-approval button.approve").click()
     wait_done(browser, count=2)
     assert page.locator(".item-approval .decision").inner_text() == "Approved"
     assert page.locator(".item-approval button.approve").is_disabled()
-    # The resumed stream lands below the card: the command ran and the read-only snapshot refused the write.
+    # The resumed stream lands below the card: the restart ran on the writable snapshot.
     resumed = page.locator(".item-tool").last
-    assert "read-only" in resumed.inner_text().lower() or resumed.locator(".status-error").count() == 1
-    assert page.locator(".item-answer").last.inner_text().find("Restart attempted") >= 0
+    assert resumed.locator(".status").inner_text() in ("success", "ok")
+    assert "restarted" in str(resumed.locator("pre").text_content())
+    assert "Restarted the cart deployment." in page.locator(".item-answer").last.inner_text()
     assert page.locator(".item-header").count() == 2
     page.locator("#approvals-count").wait_for(state="hidden")
     assert httpx.get(f"{llm_service}/approvals", timeout=30).json()["approvals"] == []
@@ -55,8 +73,9 @@ def test_approve_runs_the_command_and_the_stream_continues_in_place(
     assert browser.console_errors == []
 
 
-def test_decline_with_a_reason_tells_the_model(llm_service: str, fake_llm: FakeLLM,
+def test_decline_with_a_reason_tells_the_model(writable_service: str, fake_llm: FakeLLM,
                                                 open_browser: Callable[..., Browser]) -> None:
+    llm_service = writable_service
     browser = open_browser()
     page = browser.page
     pause(browser, llm_service, fake_llm)
@@ -89,3 +108,32 @@ def test_pending_approvals_are_listed_and_decided_there(llm_service: str, fake_l
     assert "Declined from the list" in page.locator("#investigation .item-answer").inner_text()
     assert httpx.get(f"{llm_service}/approvals", timeout=30).json()["approvals"] == []
     assert browser.console_errors == []
+
+
+def test_approving_asks_for_the_approver_token(tmp_path: Path, fake_llm: FakeLLM,
+                                               open_browser: Callable[..., Browser]) -> None:
+    settings = llm_settings(tmp_path, fake_llm, cluster_snapshot_writable=True, api_token=VIEWER,
+                            approver_token=APPROVER)
+    with ServerThread(create_app(settings)) as server:
+        browser = open_browser()
+        page = browser.page
+        page.goto(f"{server.url}/")
+        page.locator("dialog#login[data-kind=api]").wait_for()
+        page.fill("#token-input", VIEWER)
+        page.press("#token-input", "Enter")
+        pause(browser, server.url, fake_llm)
+        fake_llm.script(text("Restarted with the approver's consent."))
+        page.locator(".item-approval button.approve").click()
+        # The viewer's token may ask, not approve (403): the page asks for the approver token.
+        page.locator("dialog#login[data-kind=approver]").wait_for()
+        browser.screenshot("approver-token")
+        page.fill("#token-input", APPROVER)
+        page.press("#token-input", "Enter")
+        wait_done(browser, count=2)
+        assert "Restarted with the approver's consent." in page.locator(".item-answer").last.inner_text()
+        assert page.evaluate("sessionStorage.getItem('copilot.approverToken')") == APPROVER
+        decisions = [h for url, h in browser.requests if "/approvals/apr" in url and h.get("content-type")]
+        assert [h["authorization"] for h in decisions] == [f"Bearer {VIEWER}", f"Bearer {APPROVER}"]
+        assert all(APPROVER not in url and VIEWER not in url for url, _ in browser.requests)
+        # The refused attempts (401 before sign-in, the 403) are the only console errors.
+        assert all("401" in e or "403" in e for e in browser.console_errors), browser.console_errors

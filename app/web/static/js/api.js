@@ -3,13 +3,17 @@
 // EventSource, which cannot send headers) and parsed as server-sent events.
 
 const TOKEN_KEY = 'copilot.apiToken';
+// With APPROVER_TOKEN set, deciding an approval needs that token (the API token may ask and read only).
+const APPROVER_KEY = 'copilot.approverToken';
 let loginHandler = null;
 
 export function token() { return sessionStorage.getItem(TOKEN_KEY); }
-export function setToken(value) {
-  if (value) sessionStorage.setItem(TOKEN_KEY, value); else sessionStorage.removeItem(TOKEN_KEY);
+export function approverToken() { return sessionStorage.getItem(APPROVER_KEY); }
+export function setToken(value, kind = 'api') {
+  const key = kind === 'approver' ? APPROVER_KEY : TOKEN_KEY;
+  if (value) sessionStorage.setItem(key, value); else sessionStorage.removeItem(key);
 }
-// `handler()` resolves once the user gave a token (login.js installs it).
+// `handler(kind, refused)` resolves once the user gave a token of that kind ('api' or 'approver'; login.js).
 export function onLoginNeeded(handler) { loginHandler = handler; }
 
 export class ApiError extends Error {
@@ -20,9 +24,9 @@ export class ApiError extends Error {
   }
 }
 
-function headers(extra = {}) {
+function headers(extra = {}, approval = false) {
   const out = { ...extra };
-  const current = token();
+  const current = (approval && approverToken()) || token();
   if (current) out.Authorization = `Bearer ${current}`;
   return out;
 }
@@ -37,13 +41,23 @@ async function errorOf(response) {
   return new ApiError(response.status, code, message);
 }
 
-// fetch with the token; a 401 asks for the token and tries again.
+// fetch with the token; a 401 asks for the token and tries again. Deciding an approval uses the approver
+// token when there is one, and asks for it on a 401 or a 403 approver_required.
 export async function request(path, options = {}) {
+  const approval = options.method === 'POST' && path.startsWith('/approvals/');
   for (;;) {
-    const response = await fetch(path, { ...options, headers: headers(options.headers) });
-    if (response.status === 401 && loginHandler) {
-      await loginHandler(Boolean(token()));
-      continue;
+    const response = await fetch(path, { ...options, headers: headers(options.headers, approval) });
+    if (loginHandler && (response.status === 401 || (approval && response.status === 403))) {
+      const error = await errorOf(response);
+      if (approval && (response.status === 401 || error.code === 'approver_required')) {
+        await loginHandler('approver', Boolean(approverToken()));
+        continue;
+      }
+      if (response.status === 401) {
+        await loginHandler('api', Boolean(token()));
+        continue;
+      }
+      throw error;
     }
     if (!response.ok) throw await errorOf(response);
     return response;

@@ -1,5 +1,5 @@
 // The page: navigation (hash routes, so reload and back work), status line, and the views.
-import { getJSON, setToken, token } from './api.js';
+import { approverToken, setToken, token } from './api.js';
 import { renderApprovals, pendingCount } from './approvals.js';
 import { renderAsk } from './ask.js';
 import { renderCluster } from './cluster.js';
@@ -46,8 +46,8 @@ function start() {
   document.title = t('title');
   const menu = nav();
   const statusLine = h('div', { class: 'status-line', id: 'status-line' });
-  const signOut = h('button', { type: 'button', class: 'link', id: 'sign-out', hidden: !token() }, t('sign_out'));
-  signOut.addEventListener('click', () => { setToken(null); location.reload(); });
+  const signOut = h('button', { type: 'button', class: 'link', id: 'sign-out', hidden: !(token() || approverToken()) }, t('sign_out'));
+  signOut.addEventListener('click', () => { setToken(null); setToken(null, 'approver'); location.reload(); });
   const view = h('main', { id: 'view', tabindex: '-1' });
   // The skip link focuses the content without touching the hash (the hash is the route).
   const skip = h('a', { href: '#view', class: 'skip' }, t('skip'));
@@ -72,7 +72,7 @@ function start() {
     else if (name === 'runbooks') renderRunbooks(view);
     else if (name === 'approvals') state.runner = await renderApprovals(view, () => refreshApprovals(menu.badge));
     else state.runner = renderAsk(view, state);
-    signOut.hidden = !token();
+    signOut.hidden = !(token() || approverToken());
     // After following a tab, keyboard focus moves to the new view (Tab then reaches its first control).
     if (!view.contains(document.activeElement)) view.focus({ preventScroll: true });
   };
