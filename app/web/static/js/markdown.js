@@ -26,7 +26,7 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
 });
 
 const COMMAND = /^(kubectl|helm|k9s|crictl|journalctl|systemctl|docker|curl)\s/;
-const SAFETY = new Set(['safe', 'needs-approval']);
+const SAFETY = new Set(['safe', 'needs-approval', 'manual']);
 
 export function renderMarkdown(text) {
   const html = marked.parse(String(text ?? ''));
