@@ -87,6 +87,12 @@ def test_stop_cancels_the_investigation(llm_service: str, fake_llm: FakeLLM,
     assert outcome == "cancelled"
     assert page.locator(".item-answer").count() == 0
     browser.screenshot("ask-stopped")
+    # Replayed from history: the events up to the stop, then a note that it did not finish — no reconnecting.
+    page.goto(f"{llm_service}/#/history/{inv}")
+    page.locator(".item-ended").wait_for()
+    assert page.locator(".item-tool").count() == 1
+    assert page.locator(".item-reconnect").count() == 0
+    assert "cancelled" in page.locator(".summary").inner_text()
     assert browser.console_errors == []
 
 

@@ -56,20 +56,24 @@ export class Runner {
       if (type === 'done') done = true;
       this.timeline.handle(type, data);
     };
+    const replaying = body === null;
+    let resume = false; // only after a network failure, or an /ask stream the service closed before `done`
     try {
       try {
         const response = await openStream(path, body, signal);
         investigationId = response.headers.get('X-Investigation-Id') || investigationId;
         if (investigationId) this.timeline.header(investigationId, label);
         await readEvents(response, onEvent);
+        resume = !done && !replaying;
       } catch (error) {
         if (signal.aborted) return;
         if (error instanceof ApiError || !investigationId) {
           this.timeline.handle('error', { code: error.code || 'network', message: error.message });
           return;
         }
+        resume = true;
       }
-      for (let attempt = 1; !done && investigationId && !signal.aborted && attempt <= MAX_RESUMES; attempt += 1) {
+      for (let attempt = 1; resume && !done && !signal.aborted && attempt <= MAX_RESUMES; attempt += 1) {
         this.timeline.notice(t('reconnecting'), 'reconnect');
         await sleep(Math.min(250 * 2 ** attempt, 4000), signal);
         if (signal.aborted) return;
@@ -78,12 +82,13 @@ export class Runner {
             signal, { 'Last-Event-ID': String(lastSeq) });
           this.timeline.notice(`${t('resumed')} ${lastSeq}`, 'resumed');
           await readEvents(response, onEvent);
+          resume = false; // the service ended the replay: the investigation is over
         } catch (error) {
           if (signal.aborted) return;
           if (error instanceof ApiError && error.status < 500) break;
         }
       }
-      if (!done && !signal.aborted) this.timeline.notice(t('gave_up'), 'error');
+      if (!done && !signal.aborted) this.timeline.notice(t(resume ? 'gave_up' : 'ended_early'), 'ended');
     } finally {
       if (this.controller === controller) {
         this.controller = null;
