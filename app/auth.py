@@ -29,6 +29,9 @@ from app.settings import Settings
 log = logging.getLogger(__name__)
 
 ALWAYS_OPEN = frozenset({"/health"})
+# The web UI's shells and static assets (app/web): no data in them; the page asks for the token itself.
+UI_OPEN = frozenset({"/", "/docs"})
+UI_OPEN_PREFIX = "/ui/"
 REALM = 'Bearer realm="k8s-aiops-copilot"'
 
 
@@ -114,7 +117,8 @@ class BearerAuth:
                 return
             await self._refuse(scope, receive, send, presented, "APPROVER_TOKEN")
             return
-        if config.token is None or scope.get("path") in config.open_paths:
+        path = scope.get("path", "")
+        if config.token is None or path in config.open_paths or path in UI_OPEN or path.startswith(UI_OPEN_PREFIX):
             await self.app(scope, receive, send)
             return
         if presented is not None and (authorized(config.token, presented) or (

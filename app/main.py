@@ -18,10 +18,12 @@ from app.auth import ALWAYS_OPEN, AuthConfig, BearerAuth
 from app.lifecycle import Lifecycle
 from app.limits import LimitsConfig, RequestLimits
 from app.observability import Metrics, RequestMetrics, configure_logging, route_server_logs
+from app.overview import router as overview_router
 from app.proxies import ProxyConfig, TrustedProxies
 from app.security.api import router as security_router
 from app.services import start_services
 from app.settings import Settings, load_settings
+from app.web.routes import install_web
 
 
 def create_app(settings: Settings | None = None, lifecycle: Lifecycle | None = None) -> FastAPI:
@@ -58,6 +60,8 @@ def create_app(settings: Settings | None = None, lifecycle: Lifecycle | None = N
         version=get_version(),
         description="Ask about your Kubernetes cluster; get a streamed, evidence-backed investigation.",
         lifespan=lifespan,
+        docs_url=None,  # served offline by app/web (vendored Swagger UI), not from a CDN
+        redoc_url=None,
     )
     app.state.metrics = metrics
     app.state.lifecycle = lifecycle
@@ -65,7 +69,8 @@ def create_app(settings: Settings | None = None, lifecycle: Lifecycle | None = N
     app.include_router(approvals_router)
     app.include_router(audit_router)
     app.include_router(security_router)
-    app.add_api_route("/", root, include_in_schema=False)
+    app.include_router(overview_router)
+    install_web(app, root)
     # Outermost last: metrics count every answer (401s and 429s too), auth comes before any limit.
     app.add_middleware(RequestLimits, config=limits)
     app.add_middleware(BearerAuth, config=auth)

@@ -18,13 +18,15 @@ REQUIREMENTS=(
   "postgresql:$PG_LIB_DIR/*/bin/initdb"
   "chromium:chromium"
   "chromium-driver:chromedriver"
+  # A CJK font, so the web UI's Chinese screenshots show glyphs rather than boxes.
+  "fonts-wqy-zenhei:/usr/share/fonts/truetype/wqy/wqy-zenhei.tt?"
 )
 
 present() {
   local what=$1
   if [[ $what == */* ]]; then
     local match
-    for match in $what; do [[ -x $match ]] && return 0; done
+    for match in $what; do [[ -e $match ]] && return 0; done
     return 1
   fi
   command -v "$what" >/dev/null 2>&1

@@ -19,8 +19,8 @@ from tests.test_approvals import pause
 
 TOKEN = "s3cret-token-0123456789"
 PROTECTED = ["/ask?q=check+cluster+health&stream=false&mode=runbook", "/q/disk%20full?stream=false", "/runbooks",
-             "/runbooks/disk-full", "/tools", "/approvals", "/investigations", "/api/v1/mcp/status", "/docs",
-             "/openapi.json", "/", "/does-not-exist"]
+             "/runbooks/disk-full", "/tools", "/approvals", "/investigations", "/api/v1/mcp/status",
+             "/api/v1/overview", "/openapi.json", "/does-not-exist"]
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +50,14 @@ def test_metrics_are_open_by_default(secured: str) -> None:
     response = httpx.get(f"{secured}/metrics", timeout=30)
     assert response.status_code == 200
     assert "copilot_http_requests" in response.text
+
+
+@pytest.mark.parametrize("path", ["/", "/docs", "/ui/js/main.js", "/ui/vendor/dompurify/purify.es.js"])
+def test_the_web_ui_shells_are_open_and_hold_no_data(secured: str, path: str) -> None:
+    # The page must load to ask for the token; it holds no data (every API call needs the token).
+    response = httpx.get(f"{secured}{path}", headers={"Accept": "text/html"}, timeout=30)
+    assert response.status_code == 200
+    assert TOKEN not in response.text
 
 
 @pytest.mark.parametrize("path", PROTECTED)

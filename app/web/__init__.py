@@ -1,0 +1,1 @@
+"""The web UI: static ES modules and vendored assets served by the service (see routes.py)."""
