@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +37,16 @@ def _session_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     yield
     os.environ.clear()
     os.environ.update(saved)
+
+
+@pytest.fixture(autouse=True)
+def _restore_root_logging() -> Iterator[None]:
+    # create_app configures the process's logging, as the service does at startup; a later test that runs a
+    # CLI command (which leaves logging alone) must see the process as the user's shell would.
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    yield
+    root.handlers[:], root.level = saved[0], saved[1]
 
 
 @pytest.fixture(autouse=True)

@@ -52,7 +52,8 @@ def test_a_client_that_left_is_cancelled_whatever_came_before() -> None:
 def test_a_paused_investigation_is_approval_required_in_metrics_logs_and_the_audit_trail(
     tmp_path: Path, fake_llm: FakeLLM, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fake_llm.script(tool_call("kubectl", {"command": "kubectl rollout restart deployment/cart -n shop"}))
+    fake_llm.script(tool_call("kubectl_action", {"action": "rollout_restart", "kind": "deployment", "name": "cart",
+                                                   "namespace": "shop"}))
     with ServerThread(create_app(llm_settings(tmp_path, fake_llm, log_format="json", log_level="info"))) as server:
         paused = sse_events(server.url, {"q": "restart the cart deployment", "mode": "llm"})
         metrics = httpx.get(f"{server.url}/metrics", timeout=30).text

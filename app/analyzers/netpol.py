@@ -25,22 +25,45 @@ class NetworkPolicyAnalyzer:
 
     def analyze(self, view: ClusterView) -> list[Finding]:
         findings = []
-        for policy in view.items("networkpolicies"):
+        policies = view.items("networkpolicies")
+        for policy in policies:
             ns = namespace_of(policy)
             spec = policy.get("spec") or {}
-            selector = {str(k): str(v) for k, v in ((spec.get("podSelector") or {}).get("matchLabels") or {}).items()}
+            selector = _match_labels(spec)
             pods = [p for p in view.pods_in(ns) if not selector or selects(selector, labels_of(p))]
             if not pods:
                 continue
-            types = spec.get("policyTypes") or (["Ingress", "Egress"] if spec.get("egress") else ["Ingress"])
-            services = _services(view, ns, pods)
-            if "Ingress" in types and services:
-                finding = _ingress(view, policy, pods, services, selector)
+            types = _types(spec)
+            # Policies add up: a pod another policy of its namespace admits traffic to is not isolated.
+            denied = [p for p in pods if not any(
+                other is not policy and namespace_of(other) == ns and _admits(view, other, p) for other in policies)]
+            services = _services(view, ns, denied)
+            if "Ingress" in types and denied and services:
+                finding = _ingress(view, policy, denied, services, selector)
                 if finding is not None:
                     findings.append(finding)
             if "Egress" in types and not _allows_dns(spec.get("egress") or []):
                 findings.append(_egress(policy, pods, selector))
         return findings
+
+
+def _match_labels(spec: Obj) -> dict[str, str]:
+    return {str(k): str(v) for k, v in ((spec.get("podSelector") or {}).get("matchLabels") or {}).items()}
+
+
+def _types(spec: Obj) -> list[str]:
+    return list(spec.get("policyTypes") or (["Ingress", "Egress"] if spec.get("egress") else ["Ingress"]))
+
+
+def _admits(view: ClusterView, policy: Obj, pod: Obj) -> bool:
+    """Whether this ingress policy selects the pod and lets some client in."""
+    spec = policy.get("spec") or {}
+    selector = _match_labels(spec)
+    if "Ingress" not in _types(spec) or (selector and not selects(selector, labels_of(pod))):
+        return False
+    rules = spec.get("ingress") or []
+    return any(not rule.get("from") or any(_peer_matches(view, namespace_of(policy), peer)
+                                             for peer in rule.get("from") or []) for rule in rules)
 
 
 def _services(view: ClusterView, ns: str | None, pods: list[Obj]) -> list[str]:
