@@ -8,6 +8,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from app.main import create_app
 from tests.support.app import DEMO_SNAPSHOT, llm_settings, service_settings
 from tests.support.fake_llm import FakeLLM, text
@@ -89,7 +91,8 @@ def test_markup_in_an_llm_answer_is_sanitised(tmp_path: Path, fake_llm: FakeLLM,
         block = answer.locator(".code-block")
         assert "kubectl rollout undo deployment/cart -n shop" in block.locator("pre").inner_text()
         block.locator("button.copy").click()
-        assert block.locator("button.copy").inner_text() == "Copied"
+        # The copy is asynchronous (clipboard API): wait for the button to say so.
+        expect(block.locator("button.copy")).to_have_text("Copied")
         assert_inert(browser)
         browser.screenshot("xss-canary-answer")
         assert browser.console_errors == []
