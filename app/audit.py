@@ -29,7 +29,7 @@ from typing import Any
 
 from app.events import Event
 from app.outcome import Tally
-from app.redact import redact
+from app.redact import redact, redact_data
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,8 @@ CREATE TABLE IF NOT EXISTS investigations (
     prompt_tokens INTEGER NOT NULL DEFAULT 0,
     completion_tokens INTEGER NOT NULL DEFAULT 0,
     llm_calls INTEGER NOT NULL DEFAULT 0,
-    error_codes TEXT NOT NULL DEFAULT '[]'
+    error_codes TEXT NOT NULL DEFAULT '[]',
+    alert TEXT
 );
 CREATE INDEX IF NOT EXISTS investigations_by_type ON investigations (problem_type, num);
 CREATE INDEX IF NOT EXISTS investigations_by_outcome ON investigations (outcome, num);
@@ -135,6 +136,9 @@ class AuditLog:
         with contextlib.suppress(OSError):
             self.path.chmod(0o600)  # questions and (redacted) tool output
         db.executescript(_SCHEMA)
+        columns = {row[1] for row in db.execute("PRAGMA table_info(investigations)")}
+        if "alert" not in columns:  # a trail written before alerts were attached to investigations
+            db.execute("ALTER TABLE investigations ADD COLUMN alert TEXT")
         with db:
             db.execute("UPDATE investigations SET outcome = 'interrupted' WHERE outcome IS NULL")
         self._prune(db)
@@ -169,7 +173,8 @@ class AuditLog:
         started_at = float(meta.get("started_at") or time.time())
         row = {"id": inv_id, "kind": meta.get("kind", "ask"), "question": redact(str(meta.get("question", ""))),
                "mode": meta.get("mode"), "namespace": meta.get("namespace"), "client": meta.get("client"),
-               "approval_id": meta.get("approval_id"), "started_at": started_at}
+               "approval_id": meta.get("approval_id"), "started_at": started_at,
+               "alert": redact_data(meta["alert"]) if meta.get("alert") else None}
         live = Live(row)
         self._live[inv_id] = live
         self._put(("start", row))
@@ -259,9 +264,10 @@ class AuditLog:
                     parent = found[0] if found else None
                 cur = db.execute(
                     "INSERT INTO investigations (id, kind, question, mode, namespace, client, approval_id, "
-                    "parent_id, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "parent_id, started_at, alert) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (inv_id, row["kind"], row["question"], row["mode"], row["namespace"], row["client"],
-                     row["approval_id"], parent, row["started_at"]))
+                     row["approval_id"], parent, row["started_at"],
+                     None if row["alert"] is None else json.dumps(row["alert"], ensure_ascii=False)))
                 running[inv_id] = _Running(int(cur.lastrowid or 0))
                 started += 1
                 continue

@@ -32,7 +32,7 @@ INVESTIGATION_ID = re.compile(r"^[0-9a-f]{16}$")
 Outcome = Literal["answered", "approval_required", "error", "cancelled", "interrupted", "running"]
 _SUMMARY_COLUMNS = ("id, kind, question, mode, namespace, client, approval_id, parent_id, problem_type, outcome, "
                     "started_at, finished_at, events, tool_calls, prompt_tokens, completion_tokens, llm_calls, "
-                    "error_codes")
+                    "error_codes, alert")
 _COLUMN_NAMES = [c.strip() for c in _SUMMARY_COLUMNS.split(",")]
 
 
@@ -50,11 +50,13 @@ def _summary(d: dict[str, Any], *, outcome: str | None, events: int, tool_calls:
         "started_at": iso(started), "finished_at": iso(finished),
         "duration_ms": None if finished is None else int((finished - started) * 1000),
         "events": events, "tool_calls": tool_calls, "usage": usage, "error_codes": error_codes,
+        "alert": d.get("alert"),  # the Alertmanager alert that started it (kind "alert"), else null
     }
 
 
 def summary_of_row(row: tuple[Any, ...]) -> dict[str, Any]:
     d = dict(zip(_COLUMN_NAMES, row, strict=True))
+    d["alert"] = json.loads(d["alert"]) if d["alert"] else None
     usage = {k: d[k] for k in ("prompt_tokens", "completion_tokens", "llm_calls")}
     return _summary(d, outcome=d["outcome"], events=d["events"], tool_calls=d["tool_calls"], usage=usage,
                     error_codes=json.loads(d["error_codes"]), problem_type=d["problem_type"],

@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app import get_version
+from app.alerts_api import router as alerts_router
+from app.alerts_api import start_alerts
 from app.api import install_error_handlers, root, router
 from app.approvals_api import router as approvals_router
 from app.audit import AuditLog
@@ -47,10 +49,12 @@ def create_app(settings: Settings | None = None, lifecycle: Lifecycle | None = N
         limits.configure(active)
         proxies.configure(active)
         lifecycle.start()
+        alerts = start_alerts(app.state, active)
         try:
             yield
         finally:
             await lifecycle.stop(drain_s=active.shutdown_grace_s)
+            await alerts.stop(timeout_s=active.shutdown_grace_s)
             await audit.drain(timeout_s=active.shutdown_grace_s)  # the streams' last events, then flush
             services.close()
             audit.close()
@@ -70,6 +74,7 @@ def create_app(settings: Settings | None = None, lifecycle: Lifecycle | None = N
     app.include_router(audit_router)
     app.include_router(security_router)
     app.include_router(overview_router)
+    app.include_router(alerts_router)
     install_web(app, root)
     # Outermost last: metrics count every answer (401s and 429s too), auth comes before any limit.
     app.add_middleware(RequestLimits, config=limits)

@@ -159,6 +159,44 @@ class Settings(BaseSettings):
         10000, ge=1, description="Investigations kept in the audit trail (data_dir/audit.db); older ones are pruned.",
     )
 
+    # Alerts in (POST /api/v1/alerts, app/alerts*.py) and notifications out (app/notify.py)
+    alert_cluster_label: str = Field(
+        "cluster", min_length=1, description="The alert label naming the cluster an alert comes from.",
+    )
+    cluster_name: str | None = Field(
+        None, description="This service's cluster: alerts whose cluster label names another cluster are recorded, "
+                          "not investigated (unset: every alert is investigated).",
+    )
+    alert_dedup_window_s: float = Field(
+        3600.0, ge=0, description="A firing alert (by fingerprint) is investigated once per window; its resends "
+                                  "within the window are recorded as duplicates. Resolving it ends the window.",
+    )
+    alert_queue_size: int = Field(
+        100, ge=1, description="Alert investigations waiting to run; beyond it a webhook gets 503 (Alertmanager "
+                               "retries, and deduplication keeps the retry from investigating twice).",
+    )
+    alert_max_concurrent: int = Field(
+        2, ge=1, description="Alert investigations running at once (separate from /ask's cap: a storm of alerts "
+                             "never takes the slots of people asking).",
+    )
+    alert_mode: Literal["auto", "llm", "runbook"] = Field(
+        "auto", description="Engine for alert investigations: auto | llm | runbook.",
+    )
+    notify_webhook_url: SecretStr | None = Field(
+        None, description="Where an alert investigation's result is posted (a Slack incoming webhook or any "
+                          "JSON endpoint); unset = no notifications.",
+    )
+    notify_webhook_format: Literal["slack", "json"] = Field(
+        "slack", description="slack: Slack's incoming-webhook message; json: the result as one JSON document.",
+    )
+    notify_webhook_headers: dict[str, str] = Field(
+        default_factory=dict, description="HTTP headers sent with each notification, e.g. {Authorization: ...}.",
+    )
+    public_url: str | None = Field(
+        None, description="This service's URL as users reach it; notifications link to "
+                          "<public_url>/investigations/<id> (unset: the path alone).",
+    )
+
     @field_validator("forwarded_allow_ips")
     @classmethod
     def _proxies(cls, value: str) -> str:

@@ -50,8 +50,12 @@ def free_port() -> int:
 
 
 class PrometheusServer:
-    def __init__(self, binary: str = PROMETHEUS_BIN) -> None:
+    def __init__(self, binary: str = PROMETHEUS_BIN, config: str = CONFIG, files: dict[str, str] | None = None) -> None:
+        """`config`: the prometheus.yml template (`{port}` and `{dir}` filled in); `files`: written next to it
+        (rule files)."""
         self.binary = binary
+        self.config = config
+        self.files = dict(files or {})
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._dir = Path(tempfile.gettempdir())  # replaced by a private directory in start()
@@ -70,7 +74,9 @@ class PrometheusServer:
             )
         self._dir = Path(tempfile.mkdtemp(prefix="prometheus-test-"))
         config = self._dir / "prometheus.yml"
-        config.write_text(CONFIG.format(port=self.port))
+        config.write_text(self.config.format(port=self.port, dir=self._dir))
+        for name, text in self.files.items():
+            (self._dir / name).write_text(text)
         log = (self._dir / "prometheus.log").open("wb")
         self._process = subprocess.Popen(
             [self.binary, f"--config.file={config}", f"--storage.tsdb.path={self._dir / 'data'}",
